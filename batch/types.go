@@ -1,0 +1,231 @@
+// Package batch runs a customer list through the verifier: rows in, a rate
+// limiter, workers, retries, de-duplication, a journal for resume, results out
+// in input order, and the tally of what was charged.
+//
+// batch owns the types that travel between the packages (Row, Fields, Answer,
+// Outcome, Report) and the small interfaces it consumes (Source, Verifier,
+// Sink, Journal). The reader, verifier and writer packages import batch for
+// these types; batch imports none of them.
+package batch
+
+import (
+	"context"
+	"fmt"
+	"time"
+)
+
+// Field names, as used in messages, in --column and in Problem.Field.
+const (
+	FieldName     = "name"
+	FieldBankCard = "bankcard"
+	FieldPhone    = "phone"
+	FieldIDCard   = "idcard"
+	FieldCertType = "certtype"
+)
+
+// Fields are the values sent to the service, already normalised.
+type Fields struct {
+	Name     string
+	BankCard string
+	Phone    string
+	IDCard   string
+	CertType string // "" or "0"
+}
+
+// Header is the recognised header row of the input.
+type Header struct {
+	Cells []string // every header cell, in file order
+	// Column index of each field in Cells; -1 when absent (only CertType may be).
+	Name, BankCard, Phone, IDCard, CertType int
+}
+
+// Problem says why a row failed local checks. It is data, not an error.
+type Problem struct {
+	Field  string // one of the Field* constants
+	Reason string // e.g. "check character is 3, want X"
+}
+
+// String formats the problem as it appears in the Error column.
+func (p *Problem) String() string {
+	if p == nil {
+		return ""
+	}
+	return p.Field + ": " + p.Reason
+}
+
+// Row is one non-blank data row of the input.
+type Row struct {
+	Index   int      // 0-based position among data rows: the output order
+	Line    int      // 1-based row number in the file (CSV record or sheet row), for messages
+	Cells   []string // every cell as read, padded or cut to len(Header.Cells)
+	Fields  Fields   // normalised values
+	Problem *Problem // nil when the row passed local checks (or --no-precheck let it through)
+}
+
+// Source yields the rows of one input in file order.
+//
+// Next blocks while it reads, returns io.EOF after the last row, and is not
+// safe for concurrent use. Header is valid from construction on. Blank
+// reports the all-blank rows skipped so far.
+type Source interface {
+	Header() Header
+	Next() (Row, error)
+	Blank() int
+}
+
+// Class is what one answer of the service means (SPEC section 6).
+type Class int
+
+// The classes of SPEC section 6.
+const (
+	ClassInvalid  Class = iota // zero value: not an answer
+	ClassCharged               // final Result, billed
+	ClassFree                  // final Result, not billed
+	ClassUnknown               // final Result not in the table: possibly charged
+	ClassBusy                  // Result -18: retried; after the last attempt final and free
+	ClassRetry                 // retryable, not charged: 5xx, InternalError, ..., failure before the request was written
+	ClassThrottle              // RequestLimitExceeded and its sub-codes: retried, slows the whole pool
+	ClassLost                  // no answer after the request was written: retried, possibly charged
+	ClassAbort                 // AuthFailure.*, UnauthorizedOperation.*, ...: the run stops
+	ClassRowError              // any other error code: the row ends in error, not charged
+)
+
+var classNames = [...]string{"invalid", "charged", "free", "unknown", "busy", "retry", "throttle", "lost", "abort", "row-error"}
+
+// String names the class.
+func (c Class) String() string {
+	if int(c) < len(classNames) {
+		return classNames[c]
+	}
+	return fmt.Sprintf("class(%d)", int(c))
+}
+
+// Final reports whether an answer of this class ends the row without a retry.
+func (c Class) Final() bool {
+	return c == ClassCharged || c == ClassFree || c == ClassUnknown || c == ClassRowError
+}
+
+// Answer is the outcome of one attempt.
+type Answer struct {
+	Class       Class
+	Result      string // Response.Result, for result answers
+	Description string // Response.Description
+	RequestID   string // Response.RequestId, when the service gave one
+	Code        string // Response.Error.Code, or a transport label such as "HTTP 503" or "Timeout"
+	Message     string // Response.Error.Message, or the transport error text (never holds personal data)
+	Latency     time.Duration
+}
+
+// ErrorText is the text of the Error column for an error answer: "Code: Message".
+func (a Answer) ErrorText() string {
+	if a.Code == "" {
+		return a.Message
+	}
+	if a.Message == "" {
+		return a.Code
+	}
+	return a.Code + ": " + a.Message
+}
+
+// Verifier makes one signed attempt for one row.
+//
+// Verify blocks until the service answers, the attempt fails, or ctx is done
+// (then the answer is ClassLost if the request had been written, ClassRetry
+// if not). It never returns a Go error: every failure is an Answer. It is
+// safe for concurrent use.
+type Verifier interface {
+	Verify(ctx context.Context, f Fields) Answer
+}
+
+// Status is the Status column of a row.
+type Status string
+
+// The statuses of SPEC section 8.
+const (
+	StatusVerified     Status = "verified"
+	StatusDuplicate    Status = "duplicate"
+	StatusInvalid      Status = "invalid"
+	StatusError        Status = "error"
+	StatusNotAttempted Status = "not attempted"
+)
+
+// Charged is the Charged column of a row.
+type Charged string
+
+// The values of the Charged column.
+const (
+	ChargedYes     Charged = "yes"
+	ChargedNo      Charged = "no"
+	ChargedUnknown Charged = "unknown"
+)
+
+// Outcome is the final state of one row. It holds no personal data, so it
+// can be journaled as is.
+type Outcome struct {
+	Status      Status  `json:"s"`
+	Result      string  `json:"r,omitempty"`
+	Description string  `json:"d,omitempty"`
+	Charged     Charged `json:"c,omitempty"`
+	RequestID   string  `json:"q,omitempty"`
+	Error       string  `json:"e,omitempty"`
+	Calls       int     `json:"n,omitempty"` // attempts sent for this row, over every run
+	Lost        int     `json:"l,omitempty"` // attempts whose answer was lost: possibly charged
+	Duplicate   int     `json:"-"`           // for StatusDuplicate: Index of the first copy
+}
+
+// Result is one finished row, as the sink receives it.
+type Result struct {
+	Row     Row
+	Outcome Outcome
+}
+
+// Sink receives finished rows in input order. Write blocks while it writes
+// and is not safe for concurrent use; an error from it ends the run.
+type Sink interface {
+	Write(r *Result) error
+}
+
+// TallyEntry is one line of the tally: a result code and how many rows got it.
+type TallyEntry struct {
+	Code        string `json:"code"`
+	Description string `json:"description"`
+	Class       string `json:"class"` // "charged", "free" or "unknown"
+	Count       int    `json:"count"`
+}
+
+// Report is the summary of a run: the Summary sheet, the --report JSON,
+// the metrics and the console summary are all made from it.
+type Report struct {
+	Input           string         `json:"input"`
+	InputSHA256     string         `json:"input_sha256"`
+	Output          string         `json:"output,omitempty"`
+	Rows            int            `json:"rows"`
+	Blank           int            `json:"blank"`
+	Verified        int            `json:"verified"`
+	Duplicates      int            `json:"duplicates"`
+	Invalid         int            `json:"invalid"`
+	Errors          int            `json:"errors"`
+	NotAttempted    int            `json:"not_attempted"`
+	Calls           int            `json:"calls"`
+	Charged         int            `json:"charged"`
+	Free            int            `json:"free"`
+	UnknownResults  int            `json:"unknown_results"`
+	PossiblyCharged int            `json:"possibly_charged"`
+	ByResult        map[string]int `json:"by_result"`
+	ByError         map[string]int `json:"by_error"`
+	Tally           []TallyEntry   `json:"tally"`
+	Price           *float64       `json:"price"`
+	Cost            *float64       `json:"cost"`
+	MaxCost         *float64       `json:"max_cost"` // (charged + possibly_charged) × price
+	StartedAt       time.Time      `json:"started_at"`
+	FinishedAt      time.Time      `json:"finished_at"`
+	DurationSeconds float64        `json:"duration_seconds"`
+	Endpoint        string         `json:"endpoint"`
+	QPS             float64        `json:"qps"`
+	Version         string         `json:"version"`
+	Resumed         bool           `json:"resumed"`
+	Aborted         bool           `json:"aborted"`
+	AbortReason     string         `json:"abort_reason"`
+	Interrupted     bool           `json:"interrupted"`
+	ExitCode        int            `json:"exit_code"`
+}

@@ -1,0 +1,5 @@
+package main
+
+import "errors"
+
+var errNotBuilt = errors.New("not built yet")
