@@ -10,6 +10,7 @@ package batch
 
 import (
 	"context"
+	"crypto/sha256"
 	"fmt"
 	"time"
 )
@@ -228,4 +229,18 @@ type Report struct {
 	AbortReason     string         `json:"abort_reason"`
 	Interrupted     bool           `json:"interrupted"`
 	ExitCode        int            `json:"exit_code"`
+}
+
+// Key identifies a row's four elements for de-duplication: rows with equal
+// normalised fields have equal keys. It is a SHA-256 digest, so an index of
+// keys holds no personal data in clear.
+func (f Fields) Key() [32]byte {
+	h := sha256.New()
+	for _, s := range [...]string{f.Name, f.BankCard, f.Phone, f.IDCard, f.CertType} {
+		h.Write([]byte(s))
+		h.Write([]byte{0})
+	}
+	var k [32]byte
+	h.Sum(k[:0])
+	return k
 }
