@@ -235,8 +235,12 @@ type Report struct {
 // normalised fields have equal keys. It is a SHA-256 digest, so an index of
 // keys holds no personal data in clear.
 func (f Fields) Key() [32]byte {
+	ct := f.CertType
+	if ct == "0" {
+		ct = "" // 0 is the default: the ID card
+	}
 	h := sha256.New()
-	for _, s := range [...]string{f.Name, f.BankCard, f.Phone, f.IDCard, f.CertType} {
+	for _, s := range [...]string{f.Name, f.BankCard, f.Phone, f.IDCard, ct} {
 		h.Write([]byte(s))
 		h.Write([]byte{0})
 	}
