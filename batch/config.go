@@ -1,0 +1,111 @@
+package batch
+
+import (
+	"math"
+	"time"
+)
+
+// Journal records what the run does so that a rerun resumes instead of
+// paying twice. Attempt and Final return only once the record is durable.
+// Implementations must be safe for concurrent use; the run calls them from
+// every worker.
+type Journal interface {
+	// Attempt records that attempt n (1-based, counted over all runs) of
+	// row is about to be sent.
+	Attempt(row, n int) error
+	// Answered records that attempt n of row got an answer that is not
+	// final, so it was not lost.
+	Answered(row, n int) error
+	// Final records the row's final outcome for this run.
+	Final(row int, o Outcome) error
+}
+
+// Counts are the attempts a row had in earlier runs without a final outcome.
+type Counts struct {
+	Calls int // attempts sent
+	Lost  int // attempts whose answer never came: possibly charged
+}
+
+// Resume is what earlier runs left, replayed from the journal.
+type Resume struct {
+	Final map[int]Outcome // rows already final: not sent again
+	Carry map[int]Counts  // rows with earlier attempts: their counts carry over
+}
+
+// Progress is a snapshot of a running run, for the progress bar and log lines.
+type Progress struct {
+	Done            int // rows written to the sink
+	Calls           int // attempts sent in this run
+	Charged         int
+	PossiblyCharged int
+	Errors          int
+	InFlight        int
+	Elapsed         time.Duration
+}
+
+// Config holds the options of one run.
+type Config struct {
+	QPS          float64       // requests started per second, at most; <= 0: no limit
+	Workers      int           // concurrent requests; 0: auto (QPS × Timeout, so the rate holds at any latency up to Timeout)
+	Attempts     int           // attempts per row in this run for retryable answers (--retries); 0: 5
+	Timeout      time.Duration // one request, as the verifier enforces it; used for auto workers; 0: 10 s
+	BackoffBase  time.Duration // first retry delay; 0: 250 ms
+	BackoffMax   time.Duration // longest retry delay; 0: 10 s
+	BreakerLimit int           // consecutive attempts without a final answer before the run aborts; 0: 50
+	Window       int           // reorder window in rows; 0: 4096 + workers
+
+	Journal Journal // nil: no journal
+	Resume  *Resume // nil: nothing to resume
+
+	Now      func() time.Time // nil: time.Now
+	Progress func(Progress)   // called after each written row, from one goroutine; nil: none
+	Log      func(format string, args ...any)
+}
+
+// MaxWorkers caps the auto worker count.
+const MaxWorkers = 1024
+
+func (c Config) withDefaults() Config {
+	if c.Attempts <= 0 {
+		c.Attempts = 5
+	}
+	if c.Timeout <= 0 {
+		c.Timeout = 10 * time.Second
+	}
+	if c.BackoffBase <= 0 {
+		c.BackoffBase = 250 * time.Millisecond
+	}
+	if c.BackoffMax <= 0 {
+		c.BackoffMax = 10 * time.Second
+	}
+	if c.BreakerLimit <= 0 {
+		c.BreakerLimit = 50
+	}
+	if c.Workers <= 0 {
+		c.Workers = AutoWorkers(c.QPS, c.Timeout)
+	}
+	if c.Window <= 0 {
+		c.Window = 4096 + c.Workers
+	}
+	if c.Now == nil {
+		c.Now = time.Now
+	}
+	if c.Progress == nil {
+		c.Progress = func(Progress) {}
+	}
+	if c.Log == nil {
+		c.Log = func(string, ...any) {}
+	}
+	return c
+}
+
+// AutoWorkers is the worker count that holds qps when every call takes as
+// long as timeout (Little's law: in flight = rate × latency), at least 4 and
+// at most MaxWorkers. With no rate limit it is 64.
+func AutoWorkers(qps float64, timeout time.Duration) int {
+	if qps <= 0 || math.IsInf(qps, 1) {
+		return 64
+	}
+	w := int(math.Ceil(qps*timeout.Seconds())) + 1
+	return max(4, min(w, MaxWorkers))
+}

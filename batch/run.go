@@ -1,0 +1,508 @@
+package batch
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"sort"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// ErrAborted is the cause of a run stopped by the service (an abort answer)
+// or by the circuit breaker. Report.AbortReason says which.
+var ErrAborted = errors.New("run aborted")
+
+// Run verifies every row of src with v and writes each finished row to sink
+// in input order. It returns the report of the run.
+//
+// Cancelling ctx stops sending new requests (an interrupt): the calls in
+// flight finish (bounded by the verifier's timeout), every remaining row is
+// written as not attempted, and Run returns the report with Interrupted set
+// and a nil error. An abort answer or the circuit breaker does the same with
+// Aborted set. Run returns an error only when the run itself failed: the
+// source could not be read, the sink could not be written, or the journal
+// could not be written (then no more requests are sent, since a request
+// that is not journaled could be paid twice).
+func Run(ctx context.Context, src Source, v Verifier, sink Sink, cfg Config) (*Report, error) {
+	cfg = cfg.withDefaults()
+	r := &run{
+		cfg:    cfg,
+		src:    src,
+		v:      v,
+		sink:   sink,
+		lim:    newLimiter(cfg.QPS, cfg.Now),
+		dedupe: newDedupe(),
+		work:   make(chan *item, cfg.Workers),
+		done:   make(chan *item, cfg.Window),
+		window: make(chan struct{}, cfg.Window),
+		rep: &Report{
+			ByResult:  map[string]int{},
+			ByError:   map[string]int{},
+			StartedAt: cfg.Now().UTC(),
+			QPS:       cfg.QPS,
+		},
+		tally: map[string]*TallyEntry{},
+		dead:  make(chan struct{}),
+	}
+	if cfg.Resume != nil {
+		r.resume = *cfg.Resume
+		r.rep.Resumed = len(r.resume.Final) > 0 || len(r.resume.Carry) > 0
+	}
+	// Calls already in flight finish even when ctx is cancelled: their
+	// answers decide what was charged.
+	r.callCtx = context.WithoutCancel(ctx)
+	r.stopCtx, r.stop = context.WithCancelCause(ctx)
+	defer r.stop(nil)
+	return r.execute(ctx)
+}
+
+// item is one row on its way through the run.
+type item struct {
+	row   Row
+	out   Outcome
+	first bool // the first copy of its four elements: remember its answer
+	dup   bool // a later copy: gets the first copy's answer when written
+}
+
+type run struct {
+	cfg    Config
+	src    Source
+	v      Verifier
+	sink   Sink
+	lim    *limiter
+	dedupe *dedupe
+	resume Resume
+
+	callCtx context.Context
+	stopCtx context.Context
+	stop    context.CancelCauseFunc
+
+	work   chan *item    // rows to send, producer → workers
+	done   chan *item    // finished rows, producer and workers → collector
+	window chan struct{} // bounds rows between the producer and the collector
+
+	consecutive atomic.Int64 // attempts without a final answer, pool-wide (circuit breaker)
+	calls       atomic.Int64 // attempts sent in this run
+	inFlight    atomic.Int64
+
+	mu          sync.Mutex // guards the fields below
+	abortReason string
+	fatal       error
+	dead        chan struct{} // closed when the run fails
+	byError     map[string]int
+
+	// Collector-owned.
+	rep   *Report
+	tally map[string]*TallyEntry
+}
+
+func (r *run) execute(ctx context.Context) (*Report, error) {
+	r.byError = map[string]int{}
+	var workers sync.WaitGroup
+	for range r.cfg.Workers {
+		workers.Add(1)
+		go func() {
+			defer workers.Done()
+			for it := range r.work {
+				it.out = r.process(it)
+				r.done <- it
+			}
+		}()
+	}
+	readErr := make(chan error, 1)
+	go func() {
+		err := r.produce()
+		close(r.work)
+		workers.Wait()
+		close(r.done)
+		readErr <- err
+	}()
+	collectErr := r.collect()
+	if collectErr != nil {
+		r.fail(collectErr)
+		// Drain so the producer and the workers can finish.
+		for range r.done {
+		}
+	}
+	err := <-readErr
+
+	rep := r.rep
+	rep.FinishedAt = r.cfg.Now().UTC()
+	rep.DurationSeconds = rep.FinishedAt.Sub(rep.StartedAt).Seconds()
+	rep.Blank = r.src.Blank()
+	rep.ByError = r.byError
+	rep.PossiblyCharged += rep.UnknownResults
+	rep.Tally = sortedTally(r.tally)
+	r.mu.Lock()
+	reason, fatal := r.abortReason, r.fatal
+	r.mu.Unlock()
+	switch {
+	case fatal != nil:
+		return rep, fatal
+	case err != nil:
+		return rep, err
+	case collectErr != nil:
+		return rep, collectErr
+	}
+	if reason != "" {
+		rep.Aborted, rep.AbortReason = true, reason
+	} else if ctx.Err() != nil {
+		rep.Interrupted = true
+	}
+	return rep, nil
+}
+
+// produce reads every row and routes it: invalid, already final, a later
+// copy, or to be sent. It keeps reading after a stop so that every row is
+// written, as not attempted where it was not sent.
+func (r *run) produce() error {
+	for {
+		row, err := r.src.Next()
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
+		if err != nil {
+			err = fmt.Errorf("read input: %w", err)
+			r.fail(err)
+			return err
+		}
+		select {
+		case r.window <- struct{}{}:
+		case <-r.dead:
+			return nil // the run failed; its error is already recorded
+		}
+		it := &item{row: row}
+		switch {
+		case row.Problem != nil:
+			it.out = Outcome{Status: StatusInvalid, Charged: ChargedNo, Error: row.Problem.String()}
+			r.carry(it)
+			r.done <- it
+			continue
+		}
+		if _, first := r.dedupe.first(row.Fields, row.Index); !first {
+			it.dup = true
+			r.done <- it
+			continue
+		}
+		it.first = true
+		if o, ok := r.resume.Final[row.Index]; ok {
+			it.out = o
+			r.done <- it
+			continue
+		}
+		if r.stopped() {
+			it.out = r.unfinished(it, Answer{})
+			r.done <- it
+			continue
+		}
+		r.work <- it
+	}
+}
+
+// carry adds the counts of earlier runs to an outcome that is decided
+// without a call now.
+func (r *run) carry(it *item) {
+	c := r.resume.Carry[it.row.Index]
+	it.out.Calls, it.out.Lost = c.Calls, c.Lost
+}
+
+// stopped reports whether no new request may be sent.
+func (r *run) stopped() bool { return r.stopCtx.Err() != nil }
+
+// abort stops the run for reason (the first reason wins).
+func (r *run) abort(reason string) {
+	r.mu.Lock()
+	if r.abortReason == "" && r.fatal == nil {
+		r.abortReason = reason
+	}
+	r.mu.Unlock()
+	r.stop(ErrAborted)
+}
+
+// fail stops the run for a failure of the run itself.
+func (r *run) fail(err error) {
+	r.mu.Lock()
+	if r.fatal == nil {
+		r.fatal = err
+		close(r.dead)
+	}
+	r.mu.Unlock()
+	r.stop(err)
+}
+
+// process sends one row until it has a final answer, its attempts run out,
+// or the run stops.
+func (r *run) process(it *item) Outcome {
+	idx := it.row.Index
+	c := r.resume.Carry[idx]
+	calls, lost, attempts := c.Calls, c.Lost, 0
+	var last Answer
+	for {
+		if r.stopped() {
+			return r.unfinishedCounts(calls, lost, attempts, last)
+		}
+		if err := r.lim.Wait(r.stopCtx); err != nil || r.stopped() {
+			return r.unfinishedCounts(calls, lost, attempts, last)
+		}
+		n := calls + 1
+		if r.cfg.Journal != nil {
+			if err := r.cfg.Journal.Attempt(idx, n); err != nil {
+				r.fail(fmt.Errorf("write journal: %w", err))
+				return r.unfinishedCounts(calls, lost, attempts, last)
+			}
+		}
+		calls, attempts = n, attempts+1
+		r.calls.Add(1)
+		r.inFlight.Add(1)
+		ans := r.v.Verify(r.callCtx, it.row.Fields)
+		r.inFlight.Add(-1)
+		last = ans
+		if !ans.Class.Final() && ans.Class != ClassBusy {
+			r.countError(ans)
+		}
+
+		exhausted := attempts >= r.cfg.Attempts
+		var out Outcome
+		switch ans.Class {
+		case ClassCharged, ClassFree, ClassUnknown:
+			r.consecutive.Store(0)
+			out = verified(ans)
+		case ClassRowError:
+			r.consecutive.Store(0)
+			out = Outcome{Status: StatusError, Charged: ChargedNo, RequestID: ans.RequestID, Error: ans.ErrorText()}
+		case ClassBusy:
+			r.breaker(ans)
+			if !exhausted {
+				r.answered(idx, n)
+				r.backoff(attempts)
+				continue
+			}
+			out = verified(ans)
+			out.Charged = ChargedNo // -18 is free
+		case ClassAbort:
+			r.answered(idx, n)
+			r.abort(ans.ErrorText())
+			return r.unfinishedCounts(calls, lost, attempts, ans)
+		case ClassRetry, ClassThrottle, ClassLost:
+			r.breaker(ans)
+			if ans.Class == ClassLost {
+				lost++
+			} else {
+				r.answered(idx, n)
+			}
+			if !exhausted {
+				if ans.Class == ClassThrottle {
+					r.lim.Pause(r.delay(attempts))
+				} else {
+					r.backoff(attempts)
+				}
+				continue
+			}
+			out = Outcome{Status: StatusError, Charged: ChargedNo, RequestID: ans.RequestID,
+				Error: fmt.Sprintf("no final answer after %d attempts; last: %s", attempts, ans.ErrorText())}
+			if ans.Class == ClassLost {
+				out.Charged = ChargedUnknown
+			}
+		default:
+			r.fail(fmt.Errorf("verifier returned an answer of class %v for row %d", ans.Class, it.row.Line))
+			return r.unfinishedCounts(calls, lost, attempts, ans)
+		}
+		out.Calls, out.Lost = calls, lost
+		if r.cfg.Journal != nil {
+			if err := r.cfg.Journal.Final(idx, out); err != nil {
+				r.fail(fmt.Errorf("write journal: %w", err))
+			}
+		}
+		return out
+	}
+}
+
+func verified(a Answer) Outcome {
+	o := Outcome{Status: StatusVerified, Result: a.Result, Description: a.Description, RequestID: a.RequestID}
+	switch a.Class {
+	case ClassCharged:
+		o.Charged = ChargedYes
+	case ClassUnknown:
+		o.Charged = ChargedUnknown
+	default:
+		o.Charged = ChargedNo
+	}
+	return o
+}
+
+// unfinished is the outcome of a row the run stopped before sending.
+func (r *run) unfinished(it *item, last Answer) Outcome {
+	c := r.resume.Carry[it.row.Index]
+	return r.unfinishedCounts(c.Calls, c.Lost, 0, last)
+}
+
+// unfinishedCounts is the outcome of a row left without a final answer when
+// the run stopped: not attempted if this run sent nothing for it, else an
+// error that says what happened. It is not journaled as final, so a rerun
+// sends the row again.
+func (r *run) unfinishedCounts(calls, lost, attempts int, last Answer) Outcome {
+	o := Outcome{Status: StatusNotAttempted, Charged: ChargedNo, Calls: calls, Lost: lost}
+	if attempts > 0 {
+		o.Status = StatusError
+		o.Error = "run stopped before a final answer"
+		if last.Class != ClassInvalid {
+			o.Error += "; last: " + last.ErrorText()
+			o.RequestID = last.RequestID
+		}
+	}
+	if lost > 0 {
+		o.Charged = ChargedUnknown
+	}
+	return o
+}
+
+func (r *run) answered(row, n int) {
+	if r.cfg.Journal == nil {
+		return
+	}
+	if err := r.cfg.Journal.Answered(row, n); err != nil {
+		r.fail(fmt.Errorf("write journal: %w", err))
+	}
+}
+
+// breaker counts an attempt without a final answer and aborts the run
+// when too many come in a row.
+func (r *run) breaker(a Answer) {
+	if n := r.consecutive.Add(1); n == int64(r.cfg.BreakerLimit) {
+		r.abort(fmt.Sprintf("circuit breaker: %d consecutive attempts without a final answer; last: %s", n, a.ErrorText()))
+	}
+}
+
+func (r *run) countError(a Answer) {
+	code := a.Code
+	if code == "" {
+		code = a.Class.String()
+	}
+	r.mu.Lock()
+	r.byError[code]++
+	r.mu.Unlock()
+}
+
+// delay is the backoff before retry number attempt: exponential from
+// BackoffBase, capped at BackoffMax, with jitter over its upper half.
+func (r *run) delay(attempt int) time.Duration {
+	d := r.cfg.BackoffBase << min(attempt-1, 20)
+	if d <= 0 || d > r.cfg.BackoffMax {
+		d = r.cfg.BackoffMax
+	}
+	return d/2 + rand.N(d/2+1)
+}
+
+func (r *run) backoff(attempt int) {
+	_ = sleepCtx(r.stopCtx, r.delay(attempt))
+}
+
+// collect writes finished rows in input order and keeps the tally.
+func (r *run) collect() error {
+	pending := make(map[int]*item)
+	next := 0
+	for it := range r.done {
+		pending[it.row.Index] = it
+		for {
+			it, ok := pending[next]
+			if !ok {
+				break
+			}
+			delete(pending, next)
+			next++
+			if err := r.emit(it); err != nil {
+				return err
+			}
+			<-r.window
+		}
+	}
+	if len(pending) > 0 {
+		return fmt.Errorf("internal: %d rows finished out of sequence (row index %d missing)", len(pending), next)
+	}
+	return nil
+}
+
+func (r *run) emit(it *item) error {
+	if it.dup {
+		it.out = r.dedupe.copyOf(it.row.Fields)
+		r.carry(it)
+	}
+	if it.first {
+		r.dedupe.written(it.row.Fields, it.out)
+	}
+	o := &it.out
+	rep := r.rep
+	rep.Rows++
+	rep.Calls += o.Calls
+	rep.PossiblyCharged += o.Lost
+	switch o.Status {
+	case StatusVerified:
+		rep.Verified++
+		rep.ByResult[o.Result]++
+		class := "free"
+		switch o.Charged {
+		case ChargedYes:
+			rep.Charged++
+			class = "charged"
+		case ChargedUnknown:
+			rep.UnknownResults++
+			class = "unknown"
+		default:
+			rep.Free++
+		}
+		e := r.tally[o.Result]
+		if e == nil {
+			e = &TallyEntry{Code: o.Result, Description: o.Description, Class: class}
+			r.tally[o.Result] = e
+		}
+		e.Count++
+	case StatusDuplicate:
+		rep.Duplicates++
+	case StatusInvalid:
+		rep.Invalid++
+	case StatusError:
+		rep.Errors++
+	case StatusNotAttempted:
+		rep.NotAttempted++
+	}
+	if err := r.sink.Write(&Result{Row: it.row, Outcome: it.out}); err != nil {
+		return fmt.Errorf("write output: %w", err)
+	}
+	r.cfg.Progress(Progress{
+		Done:            rep.Rows,
+		Calls:           int(r.calls.Load()),
+		Charged:         rep.Charged,
+		PossiblyCharged: rep.PossiblyCharged + rep.UnknownResults,
+		Errors:          rep.Errors,
+		InFlight:        int(r.inFlight.Load()),
+		Elapsed:         r.cfg.Now().Sub(rep.StartedAt),
+	})
+	return nil
+}
+
+// sortedTally orders the tally by code: 0, -1, -2, … then anything else.
+func sortedTally(m map[string]*TallyEntry) []TallyEntry {
+	out := make([]TallyEntry, 0, len(m))
+	for _, e := range m {
+		out = append(out, *e)
+	}
+	sort.Slice(out, func(i, j int) bool {
+		a, ea := strconv.Atoi(out[i].Code)
+		b, eb := strconv.Atoi(out[j].Code)
+		switch {
+		case ea == nil && eb == nil:
+			return a > b
+		case ea == nil:
+			return true
+		case eb == nil:
+			return false
+		}
+		return out[i].Code < out[j].Code
+	})
+	return out
+}
