@@ -16,8 +16,10 @@ type sliceSource struct {
 	i    int
 }
 
-func (s *sliceSource) Header() Header { return Header{Cells: []string{"n"}, Name: 0, BankCard: -1, Phone: -1, IDCard: -1, CertType: -1} }
-func (s *sliceSource) Blank() int     { return 0 }
+func (s *sliceSource) Header() Header {
+	return Header{Cells: []string{"n"}, Name: 0, BankCard: -1, Phone: -1, IDCard: -1, CertType: -1}
+}
+func (s *sliceSource) Blank() int { return 0 }
 func (s *sliceSource) Next() (Row, error) {
 	if s.i >= len(s.rows) {
 		return Row{}, io.EOF
