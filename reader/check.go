@@ -1,0 +1,153 @@
+package reader
+
+import (
+	"fmt"
+	"strings"
+	"time"
+	"unicode"
+
+	"github.com/bankcard4e/bankcard4e/batch"
+)
+
+// Reasons shared by more than one field or used by the reader. A reason is
+// short, names no value, and may end in a detail in parentheses; Category
+// drops that detail to group rows by kind of problem.
+const (
+	reasonEmpty   = "empty"
+	reasonNumeric = "stored as a number, and Excel keeps only 15 significant digits (format the column as Text and re-enter it)"
+)
+
+// Check runs the local checks of SPEC section 4 on normalised fields, in the
+// order name, bankcard, phone, idcard, certtype, and returns the first
+// failure, or nil when the row may be sent. now is "today" for the birth date.
+func Check(f batch.Fields, now time.Time) *batch.Problem {
+	if r := checkName(f.Name); r != "" {
+		return &batch.Problem{Field: batch.FieldName, Reason: r}
+	}
+	if r := checkBankCard(f.BankCard); r != "" {
+		return &batch.Problem{Field: batch.FieldBankCard, Reason: r}
+	}
+	if r := checkPhone(f.Phone); r != "" {
+		return &batch.Problem{Field: batch.FieldPhone, Reason: r}
+	}
+	if r := checkIDCard(f.IDCard, now); r != "" {
+		return &batch.Problem{Field: batch.FieldIDCard, Reason: r}
+	}
+	if f.CertType != "" && f.CertType != "0" {
+		return &batch.Problem{Field: batch.FieldCertType, Reason: "unsupported (only empty or 0, the resident ID card)"}
+	}
+	return nil
+}
+
+// Category is the problem without the detail in parentheses at the end of
+// its reason, e.g. "idcard: wrong check character": the key by which check
+// groups invalid rows.
+func Category(p *batch.Problem) string {
+	if p == nil {
+		return ""
+	}
+	r := p.Reason
+	if i := strings.Index(r, " ("); i >= 0 && strings.HasSuffix(r, ")") {
+		r = r[:i]
+	}
+	return p.Field + ": " + r
+}
+
+func checkName(s string) string {
+	if s == "" {
+		return reasonEmpty
+	}
+	for _, r := range s {
+		if unicode.IsDigit(r) {
+			return "contains a digit"
+		}
+	}
+	return ""
+}
+
+// allDigits reports whether s is non-empty and only ASCII digits.
+func allDigits(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+func checkBankCard(s string) string {
+	switch {
+	case s == "":
+		return reasonEmpty
+	case !allDigits(s):
+		return "not all digits"
+	case len(s) < 12 || len(s) > 19:
+		return fmt.Sprintf("wrong length (%d digits, want 12 to 19)", len(s))
+	}
+	return ""
+}
+
+func checkPhone(s string) string {
+	switch {
+	case s == "":
+		return reasonEmpty
+	case len(s) != 11:
+		return fmt.Sprintf("wrong length (%d digits, want 11)", len(s))
+	case s[0] != '1' || s[1] < '3':
+		return "not a mainland mobile number (want 13 to 19 then 9 digits)"
+	}
+	return ""
+}
+
+// idWeights are the ISO 7064 MOD 11-2 weights of the first 17 characters.
+var idWeights = [17]int{7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2}
+
+// IDCheckChar returns the ISO 7064 MOD 11-2 check character of the first 17
+// digits of a resident ID number.
+func IDCheckChar(first17 string) byte {
+	sum := 0
+	for i := 0; i < 17; i++ {
+		sum += int(first17[i]-'0') * idWeights[i]
+	}
+	return "10X98765432"[sum%11]
+}
+
+func checkIDCard(s string, now time.Time) string {
+	switch {
+	case s == "":
+		return reasonEmpty
+	case len(s) == 15 && allDigits(s):
+		return "first-generation 15-digit ID (only second-generation 18-character IDs are supported)"
+	case len(s) != 18:
+		return fmt.Sprintf("wrong length (%d characters, want 18)", len(s))
+	case !allDigits(s[:17]) || !(s[17] == 'X' || s[17] >= '0' && s[17] <= '9'):
+		return "bad characters (want 17 digits and a digit or X)"
+	}
+	y, m, d := atoi(s[6:10]), atoi(s[10:12]), atoi(s[12:14])
+	birth := time.Date(y, time.Month(m), d, 0, 0, 0, 0, time.UTC)
+	if m < 1 || m > 12 || d < 1 || birth.Day() != d {
+		return "birth date is not a real date"
+	}
+	if y < 1900 {
+		return "birth date before 1900"
+	}
+	ty, tm, td := now.Date()
+	if birth.After(time.Date(ty, tm, td, 0, 0, 0, 0, time.UTC)) {
+		return "birth date in the future"
+	}
+	if want := IDCheckChar(s); s[17] != want {
+		return fmt.Sprintf("wrong check character (is %c, want %c)", s[17], want)
+	}
+	return ""
+}
+
+func atoi(s string) int {
+	n := 0
+	for i := 0; i < len(s); i++ {
+		n = n*10 + int(s[i]-'0')
+	}
+	return n
+}

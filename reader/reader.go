@@ -1,0 +1,232 @@
+package reader
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/bankcard4e/bankcard4e/batch"
+)
+
+// maxHeaderSearch is how many non-empty rows are searched for the header.
+const maxHeaderSearch = 10
+
+// Errors for errors.Is.
+var (
+	// ErrNoHeader: no row among the first ten non-empty rows holds the four
+	// required columns.
+	ErrNoHeader = errors.New("no header row")
+	// ErrFormat: the file is not a CSV or XLSX file (e.g. .xls).
+	ErrFormat = errors.New("unsupported file format")
+)
+
+// Options say how to read an input.
+type Options struct {
+	Sheet      string            // XLSX sheet; "" for the first sheet with a recognised header
+	Columns    map[string]string // field (batch.Field*) → header text, from ParseColumns; overrides the aliases
+	NoPrecheck bool              // let rows that fail the format checks through (Problem nil); the numeric-cell rule still holds
+	Now        func() time.Time  // "today" for the birth-date check; nil means time.Now
+}
+
+// Reader yields the normalised, checked data rows of one input file. It
+// implements batch.Source. It is not safe for concurrent use.
+type Reader struct {
+	path     string
+	tab      table
+	wb       *workbook // nil for CSV
+	header   batch.Header
+	opts     Options
+	today    time.Time
+	index    int // Index of the next row
+	lastLine int // Line of the last row read (header or data)
+	blank    int
+}
+
+// Open opens the input at path, finds its header row and returns a Reader
+// positioned at the first data row. Errors name the file.
+func Open(path string, o Options) (*Reader, error) {
+	r, err := open(path, o)
+	if err != nil {
+		return nil, fmt.Errorf("open input %q: %w", path, err)
+	}
+	return r, nil
+}
+
+func open(path string, o Options) (*Reader, error) {
+	now := time.Now
+	if o.Now != nil {
+		now = o.Now
+	}
+	r := &Reader{path: path, opts: o, today: now()}
+	m := newMatcher(o.Columns)
+	switch ext := strings.ToLower(filepath.Ext(path)); ext {
+	case ".csv":
+		t, err := openCSV(path)
+		if err != nil {
+			return nil, err
+		}
+		if err := r.findHeader(t, m); err != nil {
+			t.close()
+			return nil, err
+		}
+		return r, nil
+	case ".xlsx":
+		return r, r.openXLSX(path, m)
+	case ".xls":
+		return nil, fmt.Errorf("%w: .xls (Excel 97-2003) is not supported: save it as .xlsx or .csv", ErrFormat)
+	default:
+		return nil, fmt.Errorf("%w: %q: save the list as .xlsx or .csv", ErrFormat, ext)
+	}
+}
+
+func (r *Reader) openXLSX(path string, m matcher) error {
+	wb, err := openWorkbook(path)
+	if err != nil {
+		return err
+	}
+	var names []string
+	var errs []error
+	for _, s := range wb.sheets {
+		names = append(names, s.name)
+		if r.opts.Sheet != "" && s.name != r.opts.Sheet {
+			continue
+		}
+		t, err := wb.openSheet(s)
+		if err == nil {
+			err = r.findHeader(t, m)
+			if err == nil {
+				r.wb = wb
+				return nil
+			}
+			t.close()
+		}
+		if r.opts.Sheet != "" || !errors.Is(err, ErrNoHeader) {
+			wb.close()
+			if r.opts.Sheet != "" {
+				return fmt.Errorf("sheet %q: %w", s.name, err)
+			}
+			return err
+		}
+		errs = append(errs, fmt.Errorf("sheet %q: %w", s.name, err))
+	}
+	wb.close()
+	if r.opts.Sheet != "" {
+		return fmt.Errorf("no sheet named %q (sheets: %s)", r.opts.Sheet, strings.Join(names, ", "))
+	}
+	return errors.Join(errs...)
+}
+
+// findHeader reads t up to and including the header row.
+func (r *Reader) findHeader(t table, m matcher) error {
+	var best batch.Header
+	bestN := -1
+	for seen := 0; seen < maxHeaderSearch; {
+		cells, line, err := t.next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return err
+		}
+		if allBlank(cells) {
+			continue
+		}
+		seen++
+		h, ok := m.match(cells)
+		if ok {
+			h.Cells = make([]string, len(cells))
+			for i, c := range cells {
+				h.Cells[i] = strings.TrimSpace(c)
+			}
+			r.tab, r.header, r.lastLine = t, h, line
+			return nil
+		}
+		if n := len(found(h)); n > bestN {
+			best, bestN = h, n
+		}
+	}
+	have := "none of them"
+	if f := found(best); len(f) > 0 {
+		have = strings.Join(f, ", ")
+	}
+	return fmt.Errorf("%w with name, bankcard, phone and idcard in the first %d non-empty rows (found: %s)", ErrNoHeader, maxHeaderSearch, have)
+}
+
+func allBlank(cells []string) bool {
+	for _, c := range cells {
+		if c != "" && strings.TrimFunc(c, isTrimmable) != "" {
+			return false
+		}
+	}
+	return true
+}
+
+// Header returns the recognised header row.
+func (r *Reader) Header() batch.Header { return r.header }
+
+// Blank returns how many all-blank rows below the header were skipped so far.
+func (r *Reader) Blank() int { return r.blank }
+
+// Next returns the next non-blank data row, or io.EOF after the last one.
+// A row that fails the local checks is returned with its Problem set; an
+// error means the file itself could not be read further.
+func (r *Reader) Next() (batch.Row, error) {
+	for {
+		cells, line, err := r.tab.next()
+		if err == io.EOF {
+			return batch.Row{}, io.EOF
+		}
+		if err != nil {
+			return batch.Row{}, fmt.Errorf("read input %q: %w", r.path, err)
+		}
+		if gap := line - r.lastLine - 1; gap > 0 {
+			r.blank += gap // rows absent from the file, or empty CSV lines
+		}
+		r.lastLine = line
+		if allBlank(cells) {
+			r.blank++
+			continue
+		}
+		return r.row(cells, line), nil
+	}
+}
+
+// row builds the Row of one non-blank record.
+func (r *Reader) row(cells []string, line int) batch.Row {
+	h := &r.header
+	row := batch.Row{Index: r.index, Line: line, Cells: make([]string, len(h.Cells))}
+	r.index++
+	copy(row.Cells, cells) // cells beyond the header are dropped
+	row.Fields = batch.Fields{
+		Name:     Normalize(batch.FieldName, row.Cells[h.Name]),
+		BankCard: Normalize(batch.FieldBankCard, row.Cells[h.BankCard]),
+		Phone:    Normalize(batch.FieldPhone, row.Cells[h.Phone]),
+		IDCard:   Normalize(batch.FieldIDCard, row.Cells[h.IDCard]),
+	}
+	if h.CertType >= 0 {
+		row.Fields.CertType = Normalize(batch.FieldCertType, row.Cells[h.CertType])
+	}
+	switch {
+	case r.tab.numeric(h.BankCard) && tooManyDigits(row.Cells[h.BankCard]):
+		row.Problem = &batch.Problem{Field: batch.FieldBankCard, Reason: reasonNumeric}
+	case r.tab.numeric(h.IDCard) && tooManyDigits(row.Cells[h.IDCard]):
+		row.Problem = &batch.Problem{Field: batch.FieldIDCard, Reason: reasonNumeric}
+	case !r.opts.NoPrecheck:
+		row.Problem = Check(row.Fields, r.today)
+	}
+	return row
+}
+
+// Close releases the file.
+func (r *Reader) Close() error {
+	err := r.tab.close()
+	if r.wb != nil {
+		if e := r.wb.close(); err == nil {
+			err = e
+		}
+	}
+	return err
+}
