@@ -1,0 +1,93 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"sync"
+	"time"
+
+	"github.com/schollz/progressbar/v3"
+	"golang.org/x/term"
+
+	"github.com/bankcard4e/bankcard4e/batch"
+)
+
+// logEvery is how often a run that is not on a terminal logs its progress.
+const logEvery = 30 * time.Second
+
+// progress shows how a run goes: a bar when stderr is a terminal, a log
+// line every 30 s otherwise, nothing with --quiet. It never shows row data.
+type progress struct {
+	w     io.Writer
+	quiet bool
+	tty   bool
+
+	mu   sync.Mutex
+	last batch.Progress
+	bar  *progressbar.ProgressBar
+}
+
+func newProgress(w io.Writer, quiet bool) *progress {
+	p := &progress{w: w, quiet: quiet}
+	if f, ok := w.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+		p.tty = true
+	}
+	return p
+}
+
+// update is the batch.Config.Progress callback.
+func (p *progress) update(s batch.Progress) {
+	p.mu.Lock()
+	p.last = s
+	bar := p.bar
+	p.mu.Unlock()
+	if bar != nil {
+		bar.Describe(fmt.Sprintf("charged %d, possibly %d, errors %d", s.Charged, s.PossiblyCharged, s.Errors))
+		_ = bar.Set(s.Done)
+	}
+}
+
+// start begins showing progress; the returned func stops it.
+func (p *progress) start() func() {
+	if p.quiet {
+		return func() {}
+	}
+	if p.tty {
+		p.mu.Lock()
+		p.bar = progressbar.NewOptions(-1,
+			progressbar.OptionSetWriter(p.w),
+			progressbar.OptionShowCount(),
+			progressbar.OptionShowIts(),
+			progressbar.OptionSetItsString("rows"),
+			progressbar.OptionThrottle(200*time.Millisecond),
+			progressbar.OptionClearOnFinish(),
+		)
+		p.mu.Unlock()
+		return func() { _ = p.bar.Finish() }
+	}
+	stop := make(chan struct{})
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		t := time.NewTicker(logEvery)
+		defer t.Stop()
+		for {
+			select {
+			case <-stop:
+				return
+			case <-t.C:
+				p.mu.Lock()
+				s := p.last
+				p.mu.Unlock()
+				rate := 0.0
+				if s.Elapsed > 0 {
+					rate = float64(s.Calls) / s.Elapsed.Seconds()
+				}
+				fmt.Fprintf(p.w, "%s progress: %d rows done, %d calls (%.1f/s), %d in flight, charged %d, possibly charged %d, errors %d\n",
+					time.Now().UTC().Format(time.RFC3339), s.Done, s.Calls, rate, s.InFlight, s.Charged, s.PossiblyCharged, s.Errors)
+			}
+		}
+	}()
+	return func() { close(stop); <-done }
+}
