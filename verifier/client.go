@@ -126,7 +126,7 @@ func NewTransport() *http.Transport {
 		TLSHandshakeTimeout: 10 * time.Second,
 		MaxIdleConns:        1024,
 		MaxIdleConnsPerHost: 512,
-		IdleConnTimeout:     90 * time.Second,
+		IdleConnTimeout:     30 * time.Second, // below common server keep-alive limits: a reused connection the server just closed would lose a call
 	}
 }
 
