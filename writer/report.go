@@ -49,7 +49,7 @@ func Summary(rep *batch.Report) string {
 	case rep.Aborted:
 		fmt.Fprintf(&b, "bankcard4e: run aborted: %s; rerun the same command to resume\n", orNone(rep.AbortReason))
 	case rep.Errors > 0:
-		fmt.Fprintf(&b, "bankcard4e: run finished; %d rows ended in error, rerun to retry them\n", rep.Errors)
+		fmt.Fprintf(&b, "bankcard4e: run finished; %d %s ended in error, rerun to retry them\n", rep.Errors, plural(rep.Errors, "row", "rows"))
 	default:
 		b.WriteString("bankcard4e: run finished\n")
 	}
@@ -104,4 +104,12 @@ func orNone(s string) string {
 		return "no reason given"
 	}
 	return s
+}
+
+// plural picks the word for n.
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
 }
