@@ -80,6 +80,3 @@ func TestOfficialSDKRequests(t *testing.T) {
 		})
 	}
 }
-
-
-

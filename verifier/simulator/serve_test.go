@@ -18,14 +18,14 @@ import (
 // rawReq describes one hand-made request; zero fields take good values.
 type rawReq struct {
 	method, action, version, secretID, secretKey, auth, service string
-	ts                                                 int64
-	body                                               string
-	signHeaders                                        map[string]string // extra headers, signed
+	ts                                                          int64
+	body                                                        string
+	signHeaders                                                 map[string]string // extra headers, signed
 }
 
 // answer is a decoded simulator response.
 type answer struct {
-	status                         int
+	status                        int
 	result, code, requestID, desc string
 }
 
