@@ -1,0 +1,129 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/csv"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/bankcard4e/bankcard4e/batch"
+	"github.com/bankcard4e/bankcard4e/reader"
+	"github.com/bankcard4e/bankcard4e/verifier/simulator"
+)
+
+// runApp runs the CLI as main would and returns its output and exit code.
+func runApp(t *testing.T, ctx context.Context, args ...string) (stdout, stderr string, code int) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	err := newApp(&out, &errb).RunContext(ctx, append([]string{"bankcard4e"}, args...))
+	if err != nil {
+		if ee, ok := err.(*exitError); !ok || ee.err != nil {
+			fmt.Fprintf(&errb, "bankcard4e: %v\n", err)
+		}
+	}
+	return out.String(), errb.String(), exitCode(err)
+}
+
+// startSim starts a simulator on loopback and points the credential
+// environment at its key pair.
+func startSim(t *testing.T, cfg simulator.Config) (*simulator.Simulator, string) {
+	t.Helper()
+	sim, err := simulator.New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	url, err := sim.Start("127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { sim.Close() })
+	id, key := cfg.SecretID, cfg.SecretKey
+	if id == "" {
+		id, key = simulator.LocalSecretID, simulator.LocalSecretKey
+	}
+	t.Setenv("TENCENTCLOUD_SECRET_ID", id)
+	t.Setenv("TENCENTCLOUD_SECRET_KEY", key)
+	t.Setenv("TENCENTCLOUD_SESSION_TOKEN", "")
+	t.Setenv("HOME", t.TempDir())
+	return sim, url
+}
+
+// person makes the i-th made-up customer: valid by every local check, and
+// distinct for distinct i.
+func person(i int) batch.Fields {
+	first17 := fmt.Sprintf("110105%04d%02d%02d%03d", 1950+i%50, 1+i%12, 1+i%28, i%1000)
+	return batch.Fields{
+		Name:     fmt.Sprintf("客户%c", rune(0x4e00+i%20000)),
+		BankCard: fmt.Sprintf("62220210%011d", i),
+		Phone:    fmt.Sprintf("138%08d", i),
+		IDCard:   first17 + string(reader.IDCheckChar(first17)),
+	}
+}
+
+// writeList writes a CSV of n customers, every fifth row a copy of the row
+// before it (a duplicate), with a Ref column.
+func writeList(t *testing.T, dir string, n int) string {
+	t.Helper()
+	var b strings.Builder
+	w := csv.NewWriter(&b)
+	w.Write([]string{"Ref", "Name", "BankCard", "Phone", "IdCard"})
+	p := 0
+	for i := 0; i < n; i++ {
+		if i%5 != 4 {
+			p++
+		}
+		f := person(p)
+		w.Write([]string{fmt.Sprintf("R%05d", i), f.Name, f.BankCard, f.Phone, f.IDCard})
+	}
+	w.Flush()
+	path := filepath.Join(dir, "list.csv")
+	if err := os.WriteFile(path, []byte(b.String()), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// readCSVOut reads a .csv output (BOM stripped) into records.
+func readCSVOut(t *testing.T, path string) [][]string {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	recs, err := csv.NewReader(bytes.NewReader(bytes.TrimPrefix(data, []byte("\xEF\xBB\xBF")))).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return recs
+}
+
+// readReport reads a --report file.
+func readReport(t *testing.T, path string) batch.Report {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var r batch.Report
+	if err := json.Unmarshal(data, &r); err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+// column returns the index of name in a header row.
+func column(t *testing.T, header []string, name string) int {
+	t.Helper()
+	for i, h := range header {
+		if h == name {
+			return i
+		}
+	}
+	t.Fatalf("no column %q in %v", name, header)
+	return -1
+}
