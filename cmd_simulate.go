@@ -1,8 +1,166 @@
 package main
 
-import "github.com/urfave/cli/v2"
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"maps"
+	"os"
+	"slices"
+	"strconv"
+	"time"
 
-// simulateCommand is a placeholder until the command is built.
+	"github.com/urfave/cli/v2"
+
+	"github.com/bankcard4e/bankcard4e/verifier/simulator"
+)
+
+// simulateShutdown bounds the wait for calls in flight when simulate stops.
+const simulateShutdown = 5 * time.Second
+
+// simulateCommand serves the local faceid simulator (SPEC section 9).
 func simulateCommand() *cli.Command {
-	return &cli.Command{Name: "simulate", Action: func(*cli.Context) error { return withCode(exitFatal, errNotBuilt) }}
+	return &cli.Command{
+		Name:  "simulate",
+		Usage: "serve the local faceid simulator on loopback, for trying verify without real calls or charges",
+		Description: "Accepts the credential in TENCENTCLOUD_SECRET_ID / TENCENTCLOUD_SECRET_KEY when set,\n" +
+			"else a fixed local pair that it prints. Serves until interrupted, then prints what it answered and charged.",
+		Flags: append([]cli.Flag{
+			&cli.StringFlag{Name: "listen", Value: "127.0.0.1:8080", Usage: "loopback `ADDR` to serve on; port 0 picks a free one"},
+			&cli.Float64Flag{Name: "qps", Usage: "requests accepted in any one-second window, RequestLimitExceeded beyond (0: unlimited)"},
+			&cli.StringFlag{Name: "write-key", Usage: "write the simulator's RSA public key to `FILE.pem`, for verify --encrypt --encryption-key"},
+		}, simulatorFaultFlags()...),
+		Action: runSimulate,
+	}
+}
+
+// simulatorFaultFlags are the flags for latency and faults, shared by
+// commands that start a simulator.
+func simulatorFaultFlags() []cli.Flag {
+	return []cli.Flag{
+		&cli.StringFlag{Name: "latency", Usage: "service latency: one `DURATION` (100ms) or a uniform range (50ms-2s)"},
+		&cli.Float64Flag{Name: "fault-5xx", Usage: "probability `P` of an HTTP 502/503 answer"},
+		&cli.Float64Flag{Name: "fault-drop-before", Usage: "probability `P` of closing the connection before processing (not charged)"},
+		&cli.Float64Flag{Name: "fault-drop-after", Usage: "probability `P` of closing the connection after processing (charged)"},
+		&cli.Float64Flag{Name: "fault-throttle", Usage: "probability `P` of RequestLimitExceeded"},
+		&cli.Float64Flag{Name: "fault-internal", Usage: "probability `P` of InternalError"},
+		&cli.Float64Flag{Name: "fault-busy", Usage: "probability `P` of Result -18 (service busy)"},
+		&cli.IntFlag{Name: "arrears-after", Usage: "answer UnauthorizedOperation.Arrears after `N` charged calls (0: never)"},
+		&cli.BoolFlag{Name: "auth-failure", Usage: "answer every request AuthFailure.SecretIdNotFound"},
+		&cli.Int64Flag{Name: "seed", Usage: "seed of the fault and latency draws"},
+	}
+}
+
+// simulatorFaultConfig reads the flags of simulatorFaultFlags into a
+// simulator.Config (latency, faults, seed).
+func simulatorFaultConfig(c *cli.Context) (simulator.Config, error) {
+	lo, hi, err := simulator.ParseLatency(c.String("latency"))
+	if err != nil {
+		return simulator.Config{}, err
+	}
+	return simulator.Config{
+		LatencyMin: lo,
+		LatencyMax: hi,
+		Seed:       c.Int64("seed"),
+		Faults: simulator.Faults{
+			HTTP5xx:       c.Float64("fault-5xx"),
+			DropBefore:    c.Float64("fault-drop-before"),
+			DropAfter:     c.Float64("fault-drop-after"),
+			Throttle:      c.Float64("fault-throttle"),
+			InternalError: c.Float64("fault-internal"),
+			Busy:          c.Float64("fault-busy"),
+			ArrearsAfter:  c.Int("arrears-after"),
+			AuthFailure:   c.Bool("auth-failure"),
+		},
+	}, nil
+}
+
+// runSimulate serves until the command's context is cancelled.
+func runSimulate(c *cli.Context) error {
+	if c.NArg() > 0 {
+		return withCode(exitFatal, fmt.Errorf("simulate takes no arguments, got %q", c.Args().First()))
+	}
+	cfg, err := simulatorFaultConfig(c)
+	if err != nil {
+		return withCode(exitFatal, err)
+	}
+	cfg.QPS = c.Float64("qps")
+	id, key := os.Getenv("TENCENTCLOUD_SECRET_ID"), os.Getenv("TENCENTCLOUD_SECRET_KEY")
+	if (id == "") != (key == "") {
+		return withCode(exitFatal, errors.New("simulate: set both TENCENTCLOUD_SECRET_ID and TENCENTCLOUD_SECRET_KEY, or neither for the local pair"))
+	}
+	cfg.SecretID, cfg.SecretKey = id, key
+	if err := simulator.CheckLoopback(c.String("listen")); err != nil {
+		return withCode(exitFatal, err)
+	}
+	sim, err := simulator.New(cfg)
+	if err != nil {
+		return withCode(exitFatal, err)
+	}
+	if path := c.String("write-key"); path != "" {
+		if err := os.WriteFile(path, sim.PublicKeyPEM(), 0o644); err != nil {
+			return withCode(exitFatal, fmt.Errorf("write simulator public key %q: %w", path, err))
+		}
+	}
+	base, err := sim.Start(c.String("listen"))
+	if err != nil {
+		return withCode(exitFatal, err)
+	}
+
+	out := c.App.Writer
+	fmt.Fprintf(out, "listening on %s\n", base)
+	if id == "" {
+		fmt.Fprintf(out, "local credential (not a secret; accepted only by this simulator):\n")
+		fmt.Fprintf(out, "  SecretId:  %s\n  SecretKey: %s\n", simulator.LocalSecretID, simulator.LocalSecretKey)
+		fmt.Fprintf(out, "use it with:\n  export TENCENTCLOUD_SECRET_ID=%s\n  export TENCENTCLOUD_SECRET_KEY=%s\n",
+			simulator.LocalSecretID, simulator.LocalSecretKey)
+	} else {
+		fmt.Fprintf(out, "accepting the credential in TENCENTCLOUD_SECRET_ID (%s)\n", simulateMaskID(id))
+	}
+	verifyHint := "  bankcard4e verify --endpoint " + base
+	if path := c.String("write-key"); path != "" {
+		verifyHint += " --encrypt --encryption-key " + strconv.Quote(path)
+	}
+	fmt.Fprintf(out, "%s INPUT\n", verifyHint)
+	fmt.Fprintln(c.App.ErrWriter, "serving until interrupted (Ctrl-C)")
+
+	<-c.Context.Done()
+	ctx, cancel := context.WithTimeout(context.Background(), simulateShutdown)
+	defer cancel()
+	sim.Shutdown(ctx) //nolint:errcheck // calls still in flight after the wait are cut; the stats say so
+	printSimulatorStats(out, sim.Stats())
+	return nil
+}
+
+// simulateMaskID shows the first four characters of a SecretId.
+func simulateMaskID(id string) string {
+	if len(id) <= 4 {
+		return "****"
+	}
+	return id[:4] + "****"
+}
+
+// printSimulatorStats writes what the simulator received, answered and charged.
+func printSimulatorStats(w io.Writer, st simulator.Stats) {
+	fmt.Fprintf(w, "stopped: %d requests, %d answered; charged %d, free %d, unknown %d; "+
+		"throttled %d, auth failures %d, HTTP errors %d, dropped before %d, dropped after %d, cancelled %d; "+
+		"most accepted in one second %d\n",
+		st.Requests, st.Answered, st.Charged, st.Free, st.Unknown,
+		st.Throttled, st.AuthFailures, st.HTTPErrors, st.DroppedBefore, st.DroppedAfter, st.Cancelled,
+		st.MaxInWindow)
+	printSimulateCounts(w, "by result", st.ByResult)
+	printSimulateCounts(w, "by error", st.ByError)
+}
+
+// printSimulateCounts writes "label: k=n k=n" in key order, nothing when m is empty.
+func printSimulateCounts(w io.Writer, label string, m map[string]int) {
+	if len(m) == 0 {
+		return
+	}
+	fmt.Fprintf(w, "%s:", label)
+	for _, k := range slices.Sorted(maps.Keys(m)) {
+		fmt.Fprintf(w, " %s=%d", k, m[k])
+	}
+	fmt.Fprintln(w)
 }

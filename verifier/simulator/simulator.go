@@ -11,6 +11,7 @@
 package simulator
 
 import (
+	"context"
 	"crypto/rsa"
 	"errors"
 	"fmt"
@@ -205,4 +206,20 @@ func (s *Simulator) Close() error {
 		return nil
 	}
 	return s.srv.Close()
+}
+
+// Shutdown stops accepting requests and waits, until ctx is done, for the
+// ones in flight to be answered; then it closes like Close.
+func (s *Simulator) Shutdown(ctx context.Context) error {
+	s.srvMu.Lock()
+	srv := s.srv
+	s.srvMu.Unlock()
+	var err error
+	if srv != nil {
+		err = srv.Shutdown(ctx)
+	}
+	if cerr := s.Close(); err == nil {
+		err = cerr
+	}
+	return err
 }
