@@ -17,7 +17,7 @@ import (
 
 // client builds a verifier.Client for the simulator at base with the local
 // credential.
-func client(t *testing.T, base string, mod func(*verifier.Config)) *verifier.Client {
+func client(t testing.TB, base string, mod func(*verifier.Config)) *verifier.Client {
 	t.Helper()
 	cfg := verifier.Config{
 		Endpoint:   base,

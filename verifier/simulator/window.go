@@ -2,6 +2,7 @@ package simulator
 
 import (
 	"math"
+	"sort"
 	"time"
 )
 
@@ -48,24 +49,20 @@ func (w *window) admit(t time.Time) (ok bool, inWindow, arrivals int) {
 
 // trim drops the times at or before t-span. Times are in arrival order;
 // with a clock that steps back, an older time simply stays a little longer.
+// It reslices, and copies only when the dropped head outgrows the rest, so
+// an arrival costs amortised O(1).
 func trim(ts []time.Time, t time.Time, span time.Duration) []time.Time {
 	cut := t.Add(-span)
-	i := 0
-	for i < len(ts) && !ts[i].After(cut) {
-		i++
+	i := sort.Search(len(ts), func(i int) bool { return ts[i].After(cut) })
+	ts = ts[i:]
+	if cap(ts) > 64 && len(ts) < cap(ts)/4 {
+		ts = append(make([]time.Time, 0, 2*len(ts)+16), ts...)
 	}
-	if i == 0 {
-		return ts
-	}
-	return append(ts[:0], ts[i:]...)
+	return ts
 }
 
 // countSince counts the times after t-span.
 func countSince(ts []time.Time, t time.Time, span time.Duration) int {
 	cut := t.Add(-span)
-	n := 0
-	for i := len(ts) - 1; i >= 0 && ts[i].After(cut); i-- {
-		n++
-	}
-	return n
+	return len(ts) - sort.Search(len(ts), func(i int) bool { return ts[i].After(cut) })
 }
