@@ -266,6 +266,45 @@ func TestStatsExactUnderConcurrency(t *testing.T) {
 	}
 }
 
+// With dropped connections the tool cannot know what was charged, but its
+// count must bracket the simulator's: charged <= truth <= charged + lost.
+// Every request is counted exactly once, and none is sent twice by the
+// transport behind the tool's back.
+func TestStatsBracketWithDrops(t *testing.T) {
+	sim, base := start(t, Config{Faults: Faults{DropBefore: 0.15, DropAfter: 0.15}, Seed: 5})
+	c := client(t, base, nil)
+	const n = 200
+	answers := make([]batch.Answer, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			answers[i] = c.Verify(context.Background(), person(i))
+		}()
+	}
+	wg.Wait()
+	var charged, lost int
+	for _, a := range answers {
+		switch a.Class {
+		case batch.ClassCharged:
+			charged++
+		case batch.ClassLost:
+			lost++
+		}
+	}
+	st := sim.Stats()
+	if st.Requests != n || st.Answered+st.DroppedBefore+st.DroppedAfter+st.Cancelled != n {
+		t.Errorf("requests %d = answered %d + dropped %d + %d + cancelled %d, want %d", st.Requests, st.Answered, st.DroppedBefore, st.DroppedAfter, st.Cancelled, n)
+	}
+	if lost != st.DroppedBefore+st.DroppedAfter || lost == 0 {
+		t.Errorf("client lost %d, simulator dropped %d + %d", lost, st.DroppedBefore, st.DroppedAfter)
+	}
+	if st.Charged < charged || st.Charged > charged+lost {
+		t.Errorf("simulator charged %d, outside the tool's bracket [%d, %d]", st.Charged, charged, charged+lost)
+	}
+}
+
 // person makes a well-formed customer not in the registry, different for each i.
 func person(i int) batch.Fields {
 	id := "11010119800101" + pad3(i)

@@ -44,6 +44,9 @@ type reply struct {
 
 // ServeHTTP answers one request like the service: POST / only, the header
 // and signature checks, the request window, then faults and the answer.
+// A drop hijacks the connection and closes it; under a ResponseWriter that
+// cannot be hijacked it panics with http.ErrAbortHandler, which net/http
+// turns into a closed connection.
 func (s *Simulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	s.n++
