@@ -19,7 +19,8 @@ const (
 )
 
 // textFormat is the built-in number format "@" (Text): a value typed into
-// the cell later stays text, so identifiers keep every digit.
+// a result cell later stays text. Input cells have no style at all, which
+// keeps the stream as small as a bare one; their values are text anyway.
 const textFormat = 49
 
 // classFills are the fill colours of the result cells, by rowClass.
@@ -47,7 +48,6 @@ var classLabels = [numClasses]string{
 // styles are the style IDs of the workbook, created once.
 type styles struct {
 	header int
-	text   int
 	class  [numClasses]int
 	bold   int
 }
@@ -70,7 +70,6 @@ func newStyles(f *excelize.File) (styles, error) {
 		Alignment: &excelize.Alignment{Vertical: "center"},
 		NumFmt:    textFormat,
 	})
-	s.text = add(&excelize.Style{NumFmt: textFormat})
 	s.bold = add(&excelize.Style{Font: &excelize.Font{Bold: true}})
 	for c := range s.class {
 		s.class[c] = add(&excelize.Style{
@@ -91,7 +90,7 @@ type xlsxOut struct {
 	nInput  int // input columns; the result columns follow
 	rows    int // sheet rows written, the header included
 	cells   []excelize.Cell
-	vals    []any // vals[i] = &cells[i], set once
+	vals    []any // vals[i] = &cells[i], or nil for an empty value
 	tempDir string
 	ownTemp bool
 }
@@ -140,7 +139,7 @@ func newXLSX(out *os.File, header []string, nInput int, tempDir string) (_ *xlsx
 	}
 	x.rows = 1
 	for i := range x.cells {
-		x.cells[i].StyleID = x.st.text
+		x.cells[i].StyleID = 0 // result cells get their class style per row
 	}
 	return x, nil
 }
@@ -169,14 +168,16 @@ func (x *xlsxOut) layout() error {
 }
 
 // row writes one data row. Every value is a string cell (an inline string
-// in the sheet), so identifiers are never turned into numbers; an empty
-// value is a blank cell with its style.
+// in the sheet), so identifiers are never turned into numbers. An empty
+// value is left out, as a bare StreamWriter pass would: a blank result cell
+// is not coloured, but Status never is blank.
 func (x *xlsxOut) row(cells []string, c rowClass) error {
 	style := x.st.class[c]
 	for i, s := range cells {
 		if s == "" {
-			x.cells[i].Value = nil // a blank cell that keeps its style
+			x.vals[i] = nil
 		} else {
+			x.vals[i] = &x.cells[i]
 			x.cells[i].Value = s
 		}
 		if i >= x.nInput {
@@ -203,7 +204,8 @@ func (x *xlsxOut) finish(rep *batch.Report) error {
 	if err := writeSummarySheet(x.f, x.st, rep); err != nil {
 		return fmt.Errorf("sheet %s: %w", summarySheet, err)
 	}
-	x.f.SetActiveSheet(0)
+	// Results stays the active sheet, as the first sheet of a new file is.
+	// (SetActiveSheet would parse the whole streamed sheet back into memory.)
 	// Zip straight into the output file instead of excelize's in-memory
 	// buffer, so that memory stays flat however many rows were written.
 	// (excelize would also mark a >4 GiB part as ZIP64 in its buffer;
