@@ -90,6 +90,7 @@ func TestLostAttempts(t *testing.T) {
 		{"error final then a lost attempt in a new run", []op{attempt(9, 1), answered(9, 1), attempt(9, 2), final(9, errFinal(2, 0)), rerun(), attempt(9, 3)}, nil, &Counts{3, 1}},
 		{"error final then an answered attempt", []op{attempt(9, 1), final(9, errFinal(1, 1)), rerun(), attempt(9, 2), answered(9, 2)}, nil, &Counts{2, 1}},
 		{"error final then success", []op{attempt(9, 1), final(9, errFinal(1, 0)), rerun(), attempt(9, 2), final(9, verified(2, 0))}, ptr(verified(2, 0)), nil},
+		{"not attempted is not final", []op{attempt(9, 1), answered(9, 1), final(9, batch.Outcome{Status: batch.StatusNotAttempted, Calls: 1}), rerun()}, nil, &Counts{1, 0}},
 		{"verified is sticky", []op{attempt(9, 1), final(9, verified(1, 0)), final(9, errFinal(1, 0))}, ptr(verified(1, 0)), nil},
 		{"attempts after verified are still counted", []op{attempt(9, 1), final(9, verified(1, 0)), attempt(9, 2)}, ptr(verified(2, 1)), nil},
 	}

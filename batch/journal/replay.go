@@ -4,8 +4,9 @@ import "github.com/bankcard4e/bankcard4e/batch"
 
 // State is what earlier runs left in a journal, replayed by Open.
 type State struct {
-	// Final holds the rows (batch.Row.Index) with a final outcome whose
-	// Status is not batch.StatusError: they must not be sent again. Calls
+	// Final holds the rows (batch.Row.Index) with a final outcome, one
+	// whose Status is verified, duplicate or invalid: they must not be
+	// sent again. (An error or not-attempted outcome is not final.) Calls
 	// and Lost are cumulative over every run.
 	Final map[int]batch.Outcome
 	// Carry holds the rows without such an outcome that had attempts: the
@@ -77,7 +78,7 @@ func (r *replay) add(rec record) {
 		}
 	case kindFinal:
 		o := rec.outcome
-		if o.Status != batch.StatusError {
+		if isFinal(o.Status) {
 			r.st.Final[rec.row] = o
 			delete(r.rows, rec.row)
 			return
@@ -85,8 +86,18 @@ func (r *replay) add(rec record) {
 		if _, done := r.st.Final[rec.row]; done {
 			return
 		}
-		r.rows[rec.row] = &track{base: Counts{o.Calls, o.Lost}, lastErr: &o}
+		t := &track{base: Counts{o.Calls, o.Lost}}
+		if o.Status == batch.StatusError {
+			t.lastErr = &o
+		}
+		r.rows[rec.row] = t
 	}
+}
+
+// isFinal reports whether a row with this status must not be sent again.
+// Errors are retried; "not attempted" (and anything unknown) is sent again.
+func isFinal(s batch.Status) bool {
+	return s == batch.StatusVerified || s == batch.StatusDuplicate || s == batch.StatusInvalid
 }
 
 // answer marks the latest unanswered attempt numbered n as answered.
