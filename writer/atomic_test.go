@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/bankcard4e/bankcard4e/batch"
+	"github.com/xuri/excelize/v2"
 )
 
 // bigResults returns rows large enough (about 26 MB of cell text; excelize spills at 16 MiB) to make
@@ -228,5 +229,23 @@ func checkMode(t *testing.T, path string) {
 	}
 	if fi.Mode().Perm() != 0o600 {
 		t.Errorf("%s: mode %v, want 0600", filepath.Base(path), fi.Mode().Perm())
+	}
+}
+
+func TestXLSXRowLimit(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "out.xlsx")
+	w, err := Create(path, testHeader(), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Abort()
+	w.out.(*xlsxOut).rows = excelize.TotalRows - 1 // as if the sheet were nearly full
+	r := testResults()[0]
+	if err := w.Write(r); err != nil {
+		t.Fatalf("last row: %v", err)
+	}
+	err = w.Write(r)
+	if err == nil || !strings.Contains(err.Error(), ".csv") {
+		t.Errorf("row past the sheet limit: %v, want an error suggesting .csv", err)
 	}
 }

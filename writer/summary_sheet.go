@@ -138,7 +138,8 @@ func writeSummarySheet(f *excelize.File, st styles, rep *batch.Report) error {
 	if b.err != nil {
 		return b.err
 	}
-	for col, w := range map[string]float64{"A": 32, "B": 48, "C": 10, "D": 10} {
+	for i, w := range []float64{32, 48, 10, 10} {
+		col, _ := excelize.ColumnNumberToName(i + 1)
 		if err := f.SetColWidth(summarySheet, col, col, w); err != nil {
 			return err
 		}

@@ -196,3 +196,5 @@ func (w *Writer) Abort() error {
 	w.done = true
 	return errors.Join(discard(w.tmp), w.out.cleanup())
 }
+
+var _ batch.Sink = (*Writer)(nil)

@@ -184,6 +184,9 @@ func (x *xlsxOut) row(cells []string, c rowClass) error {
 			x.cells[i].StyleID = style
 		}
 	}
+	if x.rows >= excelize.TotalRows {
+		return fmt.Errorf("an .xlsx sheet holds at most %d rows; write the output as .csv", excelize.TotalRows-1)
+	}
 	x.rows++
 	return x.sw.SetRow("A"+strconv.Itoa(x.rows), x.vals)
 }
