@@ -27,6 +27,9 @@ import (
 	"github.com/bankcard4e/bankcard4e/batch"
 )
 
+// errLocked says another process holds the journal.
+var errLocked = errors.New("the journal is in use by another run of bankcard4e (wait for it to finish, or stop it)")
+
 // ErrClosed is returned by calls on a closed Journal.
 var ErrClosed = errors.New("journal is closed")
 

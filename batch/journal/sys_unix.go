@@ -8,9 +8,6 @@ import (
 	"syscall"
 )
 
-// errLocked says another process holds the journal.
-var errLocked = errors.New("the journal is in use by another run of bankcard4e (wait for it to finish, or stop it)")
-
 // lock takes an exclusive advisory lock on f, released when f is closed:
 // two runs on one journal would send the same rows twice.
 func lock(f *os.File) error {
