@@ -48,7 +48,7 @@ func TestTornTail(t *testing.T) {
 		write(t, prefix, content[:end])
 		want[k] = reopen(t, prefix)
 	}
-	if len(want[len(ops)].Final) != 3 || want[len(ops)].Carry[2] != (Counts{3, 1}) {
+	if len(want[len(ops)].Final) != 3 || want[len(ops)].Carry[2] != (Counts{Calls: 3, Lost: 1}) {
 		t.Fatalf("full journal replays %+v", want[len(ops)])
 	}
 
@@ -80,7 +80,7 @@ func TestTornTail(t *testing.T) {
 		w.Damaged = 0
 		w.Runs++ // the run that appended
 		w.Carry = copyMap(w.Carry)
-		w.Carry[99] = Counts{1, 1}
+		w.Carry[99] = Counts{Calls: 1, Lost: 1}
 		if d := diffState(&w, got); d != "" {
 			t.Fatalf("cut at %d, after appending (-want +got):\n%s", cut, d)
 		}
@@ -99,7 +99,7 @@ func TestDamagedLine(t *testing.T) {
 	b = []byte(replaceOnce(string(b), "F 0 {", "F 0 ["))
 	write(t, path, b)
 	st := reopen(t, path)
-	if _, ok := st.Final[0]; ok || st.Damaged != 1 || st.Carry[1] != (Counts{1, 1}) || st.Carry[0] != (Counts{1, 1}) {
+	if _, ok := st.Final[0]; ok || st.Damaged != 1 || st.Carry[1] != (Counts{Calls: 1, Lost: 1}) || st.Carry[0] != (Counts{Calls: 1, Lost: 1}) {
 		t.Errorf("state %+v: want row 0 not final, one damaged line, rows 0 and 1 lost once", st)
 	}
 }

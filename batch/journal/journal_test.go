@@ -33,7 +33,7 @@ func TestRoundTrip(t *testing.T) {
 	got := script(t, path, run1)
 	want := &State{
 		Final:  map[int]batch.Outcome{0: charged, 1: free2, 2: lostOnce, 6: duplicate, 7: invalid},
-		Carry:  map[int]Counts{3: {2, 0}, 4: {1, 1}, 5: {1, 0}},
+		Carry:  map[int]Counts{3: {Calls: 2, Lost: 0}, 4: {Calls: 1, Lost: 1}, 5: {Calls: 1, Lost: 0}},
 		Errors: map[int]batch.Outcome{3: rowErr2},
 		Runs:   1,
 	}
@@ -79,18 +79,18 @@ func TestLostAttempts(t *testing.T) {
 		wantFinal *batch.Outcome
 		wantCarry *Counts
 	}{
-		{"attempt without answer is lost", []op{attempt(9, 1)}, nil, &Counts{1, 1}},
-		{"answered attempt is not lost", []op{attempt(9, 1), answered(9, 1)}, nil, &Counts{1, 0}},
-		{"answer to another attempt does not count", []op{attempt(9, 1), answered(9, 2)}, nil, &Counts{1, 1}},
-		{"answer to another row does not count", []op{attempt(9, 1), answered(8, 1)}, nil, &Counts{1, 1}},
-		{"lost then answered", []op{attempt(9, 1), attempt(9, 2), answered(9, 2), attempt(9, 3)}, nil, &Counts{3, 2}},
-		{"lost in a crashed run, then lost again", []op{attempt(9, 1), rerun(), attempt(9, 2)}, nil, &Counts{2, 2}},
+		{"attempt without answer is lost", []op{attempt(9, 1)}, nil, &Counts{Calls: 1, Lost: 1}},
+		{"answered attempt is not lost", []op{attempt(9, 1), answered(9, 1)}, nil, &Counts{Calls: 1, Lost: 0}},
+		{"answer to another attempt does not count", []op{attempt(9, 1), answered(9, 2)}, nil, &Counts{Calls: 1, Lost: 1}},
+		{"answer to another row does not count", []op{attempt(9, 1), answered(8, 1)}, nil, &Counts{Calls: 1, Lost: 1}},
+		{"lost then answered", []op{attempt(9, 1), attempt(9, 2), answered(9, 2), attempt(9, 3)}, nil, &Counts{Calls: 3, Lost: 2}},
+		{"lost in a crashed run, then lost again", []op{attempt(9, 1), rerun(), attempt(9, 2)}, nil, &Counts{Calls: 2, Lost: 2}},
 		{"final outcome is used as is", []op{attempt(9, 1), rerun(), attempt(9, 2), final(9, verified(2, 1))}, ptr(verified(2, 1)), nil},
-		{"error final is carried, not final", []op{attempt(9, 1), attempt(9, 2), final(9, errFinal(2, 1))}, nil, &Counts{2, 1}},
-		{"error final then a lost attempt in a new run", []op{attempt(9, 1), answered(9, 1), attempt(9, 2), final(9, errFinal(2, 0)), rerun(), attempt(9, 3)}, nil, &Counts{3, 1}},
-		{"error final then an answered attempt", []op{attempt(9, 1), final(9, errFinal(1, 1)), rerun(), attempt(9, 2), answered(9, 2)}, nil, &Counts{2, 1}},
+		{"error final is carried, not final", []op{attempt(9, 1), attempt(9, 2), final(9, errFinal(2, 1))}, nil, &Counts{Calls: 2, Lost: 1}},
+		{"error final then a lost attempt in a new run", []op{attempt(9, 1), answered(9, 1), attempt(9, 2), final(9, errFinal(2, 0)), rerun(), attempt(9, 3)}, nil, &Counts{Calls: 3, Lost: 1}},
+		{"error final then an answered attempt", []op{attempt(9, 1), final(9, errFinal(1, 1)), rerun(), attempt(9, 2), answered(9, 2)}, nil, &Counts{Calls: 2, Lost: 1}},
 		{"error final then success", []op{attempt(9, 1), final(9, errFinal(1, 0)), rerun(), attempt(9, 2), final(9, verified(2, 0))}, ptr(verified(2, 0)), nil},
-		{"not attempted is not final", []op{attempt(9, 1), answered(9, 1), final(9, batch.Outcome{Status: batch.StatusNotAttempted, Calls: 1}), rerun()}, nil, &Counts{1, 0}},
+		{"not attempted is not final", []op{attempt(9, 1), answered(9, 1), final(9, batch.Outcome{Status: batch.StatusNotAttempted, Calls: 1}), rerun()}, nil, &Counts{Calls: 1, Lost: 0}},
 		{"verified is sticky", []op{attempt(9, 1), final(9, verified(1, 0)), final(9, errFinal(1, 0))}, ptr(verified(1, 0)), nil},
 		{"attempts after verified are still counted", []op{attempt(9, 1), final(9, verified(1, 0)), attempt(9, 2)}, ptr(verified(2, 1)), nil},
 	}

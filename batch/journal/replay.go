@@ -24,11 +24,10 @@ type State struct {
 	Damaged int
 }
 
-// Counts are the attempts of a row and how many of them were lost.
-type Counts struct {
-	Calls int // attempts sent, over every run
-	Lost  int // attempts that got no answer: possibly charged
-}
+// Counts are the attempts of a row over every run and how many of them got
+// no answer (lost, so possibly charged). It is batch.Counts, so State.Carry
+// can be handed to batch.Resume as is.
+type Counts = batch.Counts
 
 // newState returns an empty State.
 func newState() *State {
@@ -86,7 +85,7 @@ func (r *replay) add(rec record) {
 		if _, done := r.st.Final[rec.row]; done {
 			return
 		}
-		t := &track{base: Counts{o.Calls, o.Lost}}
+		t := &track{base: Counts{Calls: o.Calls, Lost: o.Lost}}
 		if o.Status == batch.StatusError {
 			t.lastErr = &o
 		}
