@@ -58,7 +58,7 @@ func checkName(s string) string {
 		return reasonEmpty
 	}
 	for _, r := range s {
-		if unicode.IsDigit(r) {
+		if r >= '0' && r <= '9' || r >= 0x80 && !(r >= 0x4e00 && r <= 0x9fff) && unicode.IsDigit(r) {
 			return "contains a digit"
 		}
 	}
@@ -127,21 +127,33 @@ func checkIDCard(s string, now time.Time) string {
 		return "bad characters (want 17 digits and a digit or X)"
 	}
 	y, m, d := atoi(s[6:10]), atoi(s[10:12]), atoi(s[12:14])
-	birth := time.Date(y, time.Month(m), d, 0, 0, 0, 0, time.UTC)
-	if m < 1 || m > 12 || d < 1 || birth.Day() != d {
+	if m < 1 || m > 12 || d < 1 || d > daysIn(y, m) {
 		return "birth date is not a real date"
 	}
 	if y < 1900 {
 		return "birth date before 1900"
 	}
-	ty, tm, td := now.Date()
-	if birth.After(time.Date(ty, tm, td, 0, 0, 0, 0, time.UTC)) {
+	if ty, tm, td := now.Date(); y*10000+m*100+d > ty*10000+int(tm)*100+td {
 		return "birth date in the future"
 	}
 	if want := IDCheckChar(s); s[17] != want {
 		return fmt.Sprintf("wrong check character (is %c, want %c)", s[17], want)
 	}
 	return ""
+}
+
+// daysIn returns the number of days of month m of year y.
+func daysIn(y, m int) int {
+	switch m {
+	case 2:
+		if y%4 == 0 && (y%100 != 0 || y%400 == 0) {
+			return 29
+		}
+		return 28
+	case 4, 6, 9, 11:
+		return 30
+	}
+	return 31
 }
 
 func atoi(s string) int {

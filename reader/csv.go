@@ -120,11 +120,9 @@ func (t *csvTable) next() ([]string, int, error) {
 		// Empty lines are rows to a user looking at the file in Excel.
 		t.row += 1 + start - t.endLine - 1
 	}
-	nl := 0
-	for _, c := range rec {
-		nl += strings.Count(c, "\n")
-	}
-	t.endLine = start + nl
+	// Only the last field can run past the line its start is on.
+	lastLine, _ := t.r.FieldPos(len(rec) - 1)
+	t.endLine = lastLine + strings.Count(rec[len(rec)-1], "\n")
 	return rec, t.row, nil
 }
 

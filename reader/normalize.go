@@ -22,24 +22,89 @@ import (
 // Normalize is idempotent: Normalize(f, Normalize(f, v)) == Normalize(f, v).
 // An unknown field gets only NFKC and trimming.
 func Normalize(field, value string) string {
+	if isASCII(value) {
+		return normalizeASCII(field, value) // ASCII in, ASCII out: one pass is stable
+	}
+	if field == batch.FieldName && plainName(value) {
+		return value
+	}
 	// Dropping characters can bring a combining mark next to a new base
-	// character, which NFKC would then compose: repeat until stable so that
-	// normalising twice changes nothing. ASCII input settles in one pass.
+	// character, which NFKC would then compose: while the field's own step
+	// changes the text, normalise again, so that normalising twice changes
+	// nothing.
 	for i := 0; i < 8; i++ {
-		next := normalizeOnce(field, value)
-		if next == value {
+		trimmed := strings.TrimFunc(norm.NFKC.String(value), isTrimmable)
+		value = fieldStep(field, trimmed)
+		if value == trimmed || isASCII(value) {
 			break
 		}
-		value = next
 	}
 	return value
 }
 
-func normalizeOnce(field, v string) string {
-	if !isASCII(v) {
-		v = norm.NFKC.String(v)
+// asciiSpace marks the ASCII bytes unicode.IsSpace reports.
+var asciiSpace = [256]bool{'\t': true, '\n': true, '\v': true, '\f': true, '\r': true, ' ': true}
+
+// normalizeASCII is Normalize for ASCII values, byte by byte.
+func normalizeASCII(field, v string) string {
+	i, j := 0, len(v)
+	for i < j && asciiSpace[v[i]] {
+		i++
 	}
-	v = strings.TrimFunc(v, isTrimmable)
+	for j > i && asciiSpace[v[j-1]] {
+		j--
+	}
+	v = v[i:j]
+	switch field {
+	case batch.FieldName:
+		for k := 0; k < len(v); k++ {
+			if asciiSpace[v[k]] && (v[k] != ' ' || asciiSpace[v[k+1]]) {
+				return normalizeName(v)
+			}
+		}
+	case batch.FieldBankCard:
+		return dropBytes(v, &cardDrop)
+	case batch.FieldPhone:
+		return normalizePhone(v)
+	case batch.FieldIDCard:
+		return dropBytes(v, &idDrop)
+	}
+	return v
+}
+
+// Bytes that dropBytes drops (or, for 'x', makes upper case) in card and
+// ID numbers.
+var (
+	cardDrop = [256]bool{'-': true, '\t': true, '\n': true, '\v': true, '\f': true, '\r': true, ' ': true}
+	idDrop   = [256]bool{'x': true, '\t': true, '\n': true, '\v': true, '\f': true, '\r': true, ' ': true}
+)
+
+// dropBytes returns v without the bytes marked in drop, except that 'x'
+// becomes 'X' (only idDrop marks it).
+func dropBytes(v string, drop *[256]bool) string {
+	k := 0
+	for k < len(v) && !drop[v[k]] {
+		k++
+	}
+	if k == len(v) {
+		return v
+	}
+	b := make([]byte, k, len(v))
+	copy(b, v[:k])
+	for ; k < len(v); k++ {
+		switch c := v[k]; {
+		case !drop[c]:
+			b = append(b, c)
+		case c == 'x':
+			b = append(b, 'X')
+		}
+	}
+	return string(b)
+}
+
+// fieldStep is the step of Normalize particular to field, on NFKC text
+// without white space at either end.
+func fieldStep(field, v string) string {
 	switch field {
 	case batch.FieldName:
 		return normalizeName(v)
@@ -55,6 +120,23 @@ func normalizeOnce(field, v string) string {
 		return v
 	}
 	return v
+}
+
+// plainName reports whether name is already normal and needs no work: only
+// CJK unified ideographs (which NFKC leaves alone), ASCII letters, single
+// inner spaces and U+00B7. It is the common case, and cheap to check.
+func plainName(name string) bool {
+	prev := ' ' // so that a leading space is refused
+	for _, r := range name {
+		switch {
+		case r >= 0x4e00 && r <= 0x9fff, r == '·', r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z':
+		case r == ' ' && prev != ' ':
+		default:
+			return false
+		}
+		prev = r
+	}
+	return prev != ' '
 }
 
 // isTrimmable reports white space and the invisible characters that stick

@@ -43,7 +43,11 @@ type Reader struct {
 	index    int // Index of the next row
 	lastLine int // Line of the last row read (header or data)
 	blank    int
+	slab     []string // backing store of Row.Cells, cut for many rows at once
 }
+
+// slabRows is how many rows' cells are allocated together.
+const slabRows = 256
 
 // Open opens the input at path, finds its header row and returns a Reader
 // positioned at the first data row. Errors name the file.
@@ -197,7 +201,12 @@ func (r *Reader) Next() (batch.Row, error) {
 // row builds the Row of one non-blank record.
 func (r *Reader) row(cells []string, line int) batch.Row {
 	h := &r.header
-	row := batch.Row{Index: r.index, Line: line, Cells: make([]string, len(h.Cells))}
+	n := len(h.Cells)
+	if len(r.slab) < n {
+		r.slab = make([]string, n*slabRows)
+	}
+	row := batch.Row{Index: r.index, Line: line, Cells: r.slab[:n:n]}
+	r.slab = r.slab[n:]
 	r.index++
 	copy(row.Cells, cells) // cells beyond the header are dropped
 	row.Fields = batch.Fields{
