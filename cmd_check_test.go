@@ -22,10 +22,10 @@ func checkRun(t *testing.T, args ...string) (string, string, error) {
 
 func TestCheckSamples(t *testing.T) {
 	tests := []struct {
-		file                                            string
+		file                                           string
 		rows, blank, valid, invalid, duplicates, calls int
-		reasons                                         map[string]int
-		listed                                          []string
+		reasons                                        map[string]int
+		listed                                         []string
 	}{
 		{
 			file: "customers.csv", rows: 26, blank: 1, valid: 18, invalid: 8, duplicates: 2, calls: 16,
@@ -46,7 +46,7 @@ func TestCheckSamples(t *testing.T) {
 			file: "customers.xlsx", rows: 11, blank: 1, valid: 8, invalid: 3, duplicates: 1, calls: 7,
 			reasons: map[string]int{
 				"idcard: stored as a number, and Excel keeps only 15 significant digits": 1,
-				"idcard: wrong check character": 1, "idcard: first-generation 15-digit ID": 1,
+				"idcard: wrong check character":                                          1, "idcard: first-generation 15-digit ID": 1,
 			},
 			listed: []string{"row 11: idcard: stored as a number, and Excel keeps only 15 significant digits (format the column as Text and re-enter it)"},
 		},
