@@ -105,10 +105,10 @@ func (wb *workbook) load() error {
 	if len(wb.sheets) == 0 {
 		return fmt.Errorf("%w: the workbook has no sheets", ErrFormat)
 	}
-	if sstPart != "" {
-		return wb.loadSST(sstPart)
+	if sstPart == "" {
+		sstPart = path.Join(dir, "sharedStrings.xml") // where every writer puts it
 	}
-	return nil
+	return wb.loadSST(sstPart)
 }
 
 type rel struct{ id, typ, target string }
