@@ -35,7 +35,7 @@ func verifyCommand() *cli.Command {
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "out", Aliases: []string{"o"}, Usage: "output `FILE`, .xlsx or .csv (default: <input stem>.results.xlsx beside the input)"},
 			&cli.StringFlag{Name: "sheet", Usage: "XLSX input sheet `NAME` (default: the first sheet with a recognised header row)"},
-			&cli.StringSliceFlag{Name: "column", Usage: "map `FIELD=HEADER` (fields: name, bankcard, phone, idcard, certtype); repeatable"},
+			&cli.GenericFlag{Name: "column", Value: &columnSpecs{}, Usage: "map `FIELD=HEADER` (fields: name, bankcard, phone, idcard, certtype); repeatable"},
 			&cli.Float64Flag{Name: "qps", Value: 20, Usage: "requests started per second, at most"},
 			&cli.IntFlag{Name: "workers", Usage: "concurrent requests (default: auto, enough to hold --qps at any latency up to --timeout)"},
 			&cli.StringFlag{Name: "endpoint", Value: defaultEndpoint, Usage: "service `URL` (China-site accounts: https://faceid.tencentcloudapi.com)"},
@@ -75,11 +75,11 @@ func parseVerifyOptions(c *cli.Context) (*verifyOptions, error) {
 		return nil, fmt.Errorf("verify takes one INPUT file, got %d arguments", c.NArg())
 	}
 	o := &verifyOptions{input: c.Args().First()}
-	cols, err := reader.ParseColumns(c.StringSlice("column"))
+	o.columns = *c.Generic("column").(*columnSpecs)
+	cols, err := reader.ParseColumns(o.columns)
 	if err != nil {
 		return nil, err
 	}
-	o.columns = c.StringSlice("column")
 	o.readOpts = reader.Options{Sheet: c.String("sheet"), Columns: cols, NoPrecheck: c.Bool("no-precheck")}
 	o.out = c.String("out")
 	if o.out == "" {
@@ -238,10 +238,7 @@ func runVerify(c *cli.Context) error {
 
 	cfg := o.cfg
 	cfg.Journal = jr
-	cfg.Resume = &batch.Resume{Final: state.Final, Carry: make(map[int]batch.Counts, len(state.Carry))}
-	for row, n := range state.Carry {
-		cfg.Resume.Carry[row] = batch.Counts{Calls: n.Calls, Lost: n.Lost}
-	}
+	cfg.Resume = &batch.Resume{Final: state.Final, Carry: state.Carry}
 	if len(state.Final)+len(state.Carry) > 0 {
 		fmt.Fprintf(stderr, "resuming from journal %s: %d rows already final, %d rows with earlier attempts\n", o.journal, len(state.Final), len(state.Carry))
 	}
