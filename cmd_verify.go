@@ -207,6 +207,9 @@ func runVerify(c *cli.Context) error {
 	if err := writer.CheckWritable(o.out); err != nil {
 		return withCode(exitFatal, err)
 	}
+	if err := checkFitsXLSX(o, size); err != nil {
+		return withCode(exitFatal, err)
+	}
 	meta := journal.Meta{InputSHA256: sum, InputSize: size, Version: version, Options: map[string]string{
 		"endpoint":    o.endpoint,
 		"sheet":       o.readOpts.Sheet,
@@ -331,6 +334,46 @@ func writeSideFiles(stderr io.Writer, o *verifyOptions, rep *batch.Report) {
 	if o.metrics != "" {
 		if err := writer.WriteMetrics(o.metrics, rep, time.Now()); err != nil {
 			fmt.Fprintf(stderr, "bankcard4e: %v\n", err)
+		}
+	}
+}
+
+// xlsxMaxRows is the most data rows an .xlsx Results sheet holds (Excel's
+// 1,048,576 rows less the header).
+const xlsxMaxRows = 1<<20 - 1
+
+// minRowBytes is less than any CSV row holding the four elements can take:
+// a row of a file smaller than xlsxMaxRows × minRowBytes cannot overflow.
+const minRowBytes = 40
+
+// checkFitsXLSX refuses, before any call is sent, a CSV input with more
+// rows than an .xlsx output can hold: finding out at that row would leave
+// a run that paid for every row before it without a workbook to show.
+func checkFitsXLSX(o *verifyOptions, size int64) error {
+	return fitsRows(o, size, xlsxMaxRows)
+}
+
+// fitsRows is checkFitsXLSX for a sheet of limit rows.
+func fitsRows(o *verifyOptions, size int64, limit int) error {
+	if !strings.EqualFold(filepath.Ext(o.out), ".xlsx") || size < int64(limit)*minRowBytes {
+		return nil
+	}
+	src, err := reader.Open(o.input, o.readOpts)
+	if err != nil {
+		return err
+	}
+	defer src.Close()
+	n := 0
+	for {
+		if _, err := src.Next(); err != nil {
+			if errors.Is(err, io.EOF) {
+				return nil
+			}
+			return err
+		}
+		if n++; n > limit {
+			return fmt.Errorf("input %q has more than %d rows, more than an .xlsx sheet holds: write the output as .csv (--out %s)",
+				o.input, limit, strings.TrimSuffix(o.out, filepath.Ext(o.out))+".csv")
 		}
 	}
 }
