@@ -210,6 +210,19 @@ func runVerify(c *cli.Context) error {
 	if err := checkFitsXLSX(o, size); err != nil {
 		return withCode(exitFatal, err)
 	}
+	tmpDir, err := os.MkdirTemp("", "bankcard4e-")
+	if err != nil {
+		return withCode(exitFatal, fmt.Errorf("make private temporary directory: %w", err))
+	}
+	defer os.RemoveAll(tmpDir)
+	if err := os.Chmod(tmpDir, 0o700); err != nil {
+		return withCode(exitFatal, fmt.Errorf("make private temporary directory: %w", err))
+	}
+	if !c.Bool("fresh") && !c.Bool("simulate") { // the simulator charges nothing
+		if err := refuseRepeat(o, sum, tmpDir); err != nil {
+			return withCode(exitFatal, err)
+		}
+	}
 	meta := journal.Meta{InputSHA256: sum, InputSize: size, Version: version, Options: map[string]string{
 		"endpoint":    o.endpoint,
 		"sheet":       o.readOpts.Sheet,
@@ -226,14 +239,6 @@ func runVerify(c *cli.Context) error {
 			jr.Close()
 		}
 	}()
-	tmpDir, err := os.MkdirTemp("", "bankcard4e-")
-	if err != nil {
-		return withCode(exitFatal, fmt.Errorf("make private temporary directory: %w", err))
-	}
-	defer os.RemoveAll(tmpDir)
-	if err := os.Chmod(tmpDir, 0o700); err != nil {
-		return withCode(exitFatal, fmt.Errorf("make private temporary directory: %w", err))
-	}
 	out, err := writer.Create(o.out, src.Header(), writer.Options{Mask: c.Bool("mask"), TempDir: tmpDir})
 	if err != nil {
 		return withCode(exitFatal, err)
@@ -336,6 +341,25 @@ func writeSideFiles(stderr io.Writer, o *verifyOptions, rep *batch.Report) {
 			fmt.Fprintf(stderr, "bankcard4e: %v\n", err)
 		}
 	}
+}
+
+// refuseRepeat stops a rerun that would pay for the same list twice: the
+// output already holds this input's results and there is no journal to
+// resume from (a complete run deletes it).
+func refuseRepeat(o *verifyOptions, inputSHA, tmpDir string) error {
+	if _, err := os.Stat(o.journal); err == nil {
+		return nil // a journal: the rerun resumes
+	}
+	p, ok, err := writer.ReadPrevious(o.out, tmpDir)
+	if err != nil || !ok || !strings.EqualFold(p.InputSHA256, inputSHA) {
+		return nil // not an earlier run of this input: it will be replaced
+	}
+	state := "finished"
+	if p.ExitCode != "0" {
+		state = "stopped (exit " + p.ExitCode + ") and its journal is gone"
+	}
+	return fmt.Errorf("output %q already holds the results of this input (run %s at %s); verifying again would charge its rows again: "+
+		"pass --fresh to verify again anyway, or --out to write somewhere else", o.out, state, p.Finished)
 }
 
 // xlsxMaxRows is the most data rows an .xlsx Results sheet holds (Excel's

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"context"
+	"github.com/bankcard4e/bankcard4e/verifier/simulator"
 	"os"
 	"path/filepath"
 	"strings"
@@ -37,4 +39,43 @@ func TestFitsRows(t *testing.T) {
 			}
 		})
 	}
+}
+
+// Rerunning a finished list would charge every row again: refused unless
+// --fresh; a changed input is verified.
+func TestVerifyRefusesRepeat(t *testing.T) {
+	sim, url := startSim(t, simulator.Config{})
+	dir := t.TempDir()
+	input := writeList(t, dir, 10)
+	out := filepath.Join(dir, "out.xlsx")
+	args := []string{"verify", "--endpoint", url, "--quiet", "--qps", "200", "--out", out}
+	if _, stderr, code := runApp(t, context.Background(), append(args, input)...); code != exitOK {
+		t.Fatalf("first run: exit %d\n%s", code, stderr)
+	}
+	before := sim.Stats().Requests
+	_, stderr, code := runApp(t, context.Background(), append(args, input)...)
+	if code != exitFatal || !strings.Contains(stderr, "already holds the results of this input") || !strings.Contains(stderr, "--fresh") {
+		t.Fatalf("rerun: exit %d\n%s", code, stderr)
+	}
+	if got := sim.Stats().Requests; got != before {
+		t.Errorf("the refused rerun sent %d requests", got-before)
+	}
+	if _, stderr, code := runApp(t, context.Background(), append(args, "--fresh", input)...); code != exitOK {
+		t.Fatalf("--fresh: exit %d\n%s", code, stderr)
+	}
+	if err := os.WriteFile(input, append(mustRead(t, input), []byte("R99999,新客户,6222021234567890,13900000000,110105199001010011\n")...), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, stderr, code := runApp(t, context.Background(), append(args, input)...); code != exitOK {
+		t.Fatalf("changed input: exit %d\n%s", code, stderr)
+	}
+}
+
+func mustRead(t *testing.T, path string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }
