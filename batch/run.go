@@ -177,8 +177,7 @@ func (r *run) produce() error {
 			return nil // the run failed; its error is already recorded
 		}
 		it := &item{row: row}
-		switch {
-		case row.Problem != nil:
+		if row.Problem != nil {
 			it.out = Outcome{Status: StatusInvalid, Charged: ChargedNo, Error: row.Problem.String()}
 			r.carry(it)
 			r.done <- it
