@@ -1,0 +1,489 @@
+//go:build unix
+
+// The tests of issue 6: customer data and the credential stay where SPEC
+// sections 2, 5 and 8 put them. They are unix-only because they set the
+// umask to show that file modes do not depend on it.
+
+package main
+
+import (
+	"archive/zip"
+	"bytes"
+	"context"
+	"crypto/md5"
+	"crypto/sha1"
+	"crypto/sha256"
+	"encoding/csv"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+	"unicode/utf8"
+
+
+	"github.com/bankcard4e/bankcard4e/batch"
+	"github.com/bankcard4e/bankcard4e/reader"
+	"github.com/bankcard4e/bankcard4e/verifier/simulator"
+	"github.com/bankcard4e/bankcard4e/writer"
+)
+
+// needle is one piece of personal data to look for.
+type needle struct {
+	field string // batch.Field*
+	value string
+}
+
+// String shows the needle masked, so a failing test does not print it.
+func (n needle) String() string { return n.field + " " + writer.Mask(n.field, n.value) }
+
+// personalData reads input as verify does and returns every name, bank
+// card, phone and ID number in it: normalised, as spelled in the file, and
+// the digits of that spelling.
+func personalData(t *testing.T, input string) []needle {
+	t.Helper()
+	src, err := reader.Open(input, reader.Options{NoPrecheck: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer src.Close()
+	h := src.Header()
+	seen := map[needle]bool{}
+	var out []needle
+	add := func(field, v string) {
+		v = strings.TrimSpace(v)
+		min := 7 // the shortest card or phone worth hiding
+		if field == batch.FieldName {
+			min = 2
+		}
+		if utf8.RuneCountInString(v) < min {
+			return
+		}
+		n := needle{field, v}
+		if !seen[n] {
+			seen[n] = true
+			out = append(out, n)
+		}
+	}
+	digits := func(s string) string {
+		return strings.Map(func(r rune) rune {
+			if r >= '0' && r <= '9' || r == 'x' || r == 'X' {
+				return r
+			}
+			return -1
+		}, s)
+	}
+	for {
+		row, err := src.Next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, f := range []struct {
+			field, norm string
+			col         int
+		}{
+			{batch.FieldName, row.Fields.Name, h.Name},
+			{batch.FieldBankCard, row.Fields.BankCard, h.BankCard},
+			{batch.FieldPhone, row.Fields.Phone, h.Phone},
+			{batch.FieldIDCard, row.Fields.IDCard, h.IDCard},
+		} {
+			add(f.field, f.norm)
+			if f.col >= 0 && f.col < len(row.Cells) {
+				raw := row.Cells[f.col]
+				add(f.field, raw)
+				if f.field != batch.FieldName {
+					add(f.field, digits(raw))
+				}
+			}
+		}
+	}
+	if len(out) < 10 {
+		t.Fatalf("only %d personal values found in %s", len(out), input)
+	}
+	return out
+}
+
+// numbers drops the names: the needles that logs must never show.
+func numbers(ns []needle) []needle {
+	return slices.DeleteFunc(slices.Clone(ns), func(n needle) bool { return n.field == batch.FieldName })
+}
+
+// withHashes adds the hex MD5, SHA-1 and SHA-256 of each normalised value:
+// an unkeyed hash of an ID number is as good as the number.
+func withHashes(ns []needle) []needle {
+	out := slices.Clone(ns)
+	for _, n := range ns {
+		a, b, c := md5.Sum([]byte(n.value)), sha1.Sum([]byte(n.value)), sha256.Sum256([]byte(n.value))
+		for _, h := range [][]byte{a[:], b[:], c[:]} {
+			out = append(out, needle{n.field + " hash", hex.EncodeToString(h)})
+		}
+	}
+	return out
+}
+
+// found returns the needles that occur in data.
+func found(data []byte, ns []needle) []needle {
+	var hits []needle
+	for _, n := range ns {
+		if bytes.Contains(data, []byte(n.value)) {
+			hits = append(hits, n)
+		}
+	}
+	return hits
+}
+
+// expectNone fails the test for every needle in data.
+func expectNone(t *testing.T, where string, data []byte, ns []needle) {
+	t.Helper()
+	for _, n := range found(data, ns) {
+		t.Errorf("%s holds %v", where, n)
+	}
+}
+
+// fileContents returns each file under dir by its path relative to dir;
+// an .xlsx file is also opened and each of its zip parts added as
+// "file.xlsx:part", since the zip compresses what the parts say.
+func fileContents(t *testing.T, dir string) map[string][]byte {
+	t.Helper()
+	out := map[string][]byte{}
+	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		data, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(dir, p)
+		out[rel] = data
+		if strings.HasSuffix(p, ".xlsx") {
+			for name, part := range zipParts(t, data) {
+				out[rel+":"+name] = part
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// zipParts unzips data.
+func zipParts(t *testing.T, data []byte) map[string][]byte {
+	t.Helper()
+	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
+	if err != nil {
+		t.Fatalf("not a zip file: %v", err)
+	}
+	out := map[string][]byte{}
+	for _, f := range zr.File {
+		rc, err := f.Open()
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := io.ReadAll(rc)
+		rc.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		out[f.Name] = b
+	}
+	return out
+}
+
+// writeMixedList writes a CSV of n made-up customers spelled the many ways
+// real lists spell them, with every fourth row failing a local check and
+// every seventh a copy of the row before it.
+func writeMixedList(t *testing.T, dir string, n int) string {
+	t.Helper()
+	var b bytes.Buffer
+	w := csv.NewWriter(&b)
+	w.Write([]string{"Ref", "Name", "BankCard", "Phone", "IdCard"})
+	var last []string
+	for i := 0; i < n; i++ {
+		if i%7 == 6 && last != nil {
+			w.Write(last)
+			continue
+		}
+		f := person(i + 1000)
+		card, phone, id := f.BankCard, f.Phone, f.IDCard
+		switch i % 3 {
+		case 1:
+			card = card[:4] + " " + card[4:8] + " " + card[8:12] + " " + card[12:]
+			phone = "+86 " + phone[:3] + "-" + phone[3:7] + "-" + phone[7:]
+		case 2:
+			card = card[:4] + "-" + card[4:]
+			phone = "0086" + phone
+			id = strings.ToLower(id)
+		}
+		switch i % 4 {
+		case 1:
+			card = f.BankCard[:10] // too short
+		case 3:
+			id = id[:17] + map[bool]string{true: "1", false: "0"}[id[17] == '0'] // wrong check character
+		}
+		last = []string{fmt.Sprintf("G%04d", i), f.Name, card, phone, id}
+		w.Write(last)
+	}
+	w.Flush()
+	path := filepath.Join(dir, "mixed.csv")
+	if err := os.WriteFile(path, b.Bytes(), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// privacyInputs are the inputs the scans run over: the three samples and a
+// generated list, each copied into dir.
+func privacyInputs(t *testing.T, dir string) []string {
+	t.Helper()
+	var out []string
+	for _, s := range []string{"customers.csv", "customers-gbk.csv", "customers.xlsx"} {
+		data, err := os.ReadFile(filepath.Join("samples", s))
+		if err != nil {
+			t.Fatal(err)
+		}
+		sub := filepath.Join(dir, strings.ReplaceAll(s, ".", "_"))
+		if err := os.Mkdir(sub, 0o700); err != nil {
+			t.Fatal(err)
+		}
+		p := filepath.Join(sub, s)
+		if err := os.WriteFile(p, data, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, p)
+	}
+	sub := filepath.Join(dir, "mixed")
+	if err := os.Mkdir(sub, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	return append(out, writeMixedList(t, sub, 60))
+}
+
+// errorSome makes the simulator answer an error code for about a third of
+// the rows, by their phone number.
+func errorSome(f batch.Fields, n int) *simulator.Injection {
+	if f.Phone != "" && strings.ContainsAny(f.Phone[len(f.Phone)-1:], "147") {
+		return &simulator.Injection{Error: "InvalidParameterValue", Message: "The parameter value is invalid."}
+	}
+	return nil
+}
+
+// A run's console scenarios: answers, error rows, an abort and an
+// interrupt, with and without the local checks.
+var consoleScenarios = []struct {
+	name  string
+	cfg   simulator.Config
+	args  []string
+	ctx   func() (context.Context, func())
+	codes []int // acceptable exit codes
+}{
+	{
+		name:  "answers, faults and error rows",
+		cfg:   simulator.Config{Seed: 3, Inject: errorSome, Faults: simulator.Faults{Throttle: 0.1, DropAfter: 0.05, HTTP5xx: 0.05}},
+		codes: []int{exitOK, exitRowErrors},
+	},
+	{
+		name:  "invalid rows sent with --no-precheck",
+		args:  []string{"--no-precheck"},
+		codes: []int{exitOK, exitRowErrors},
+	},
+	{
+		name:  "aborted by AuthFailure",
+		cfg:   simulator.Config{Faults: simulator.Faults{AuthFailure: true}},
+		codes: []int{exitAborted},
+	},
+	{
+		name:  "interrupted",
+		cfg:   simulator.Config{LatencyMin: 150 * time.Millisecond, LatencyMax: 150 * time.Millisecond},
+		ctx:   signalAfter(os.Interrupt, 225*time.Millisecond),
+		codes: []int{exitInterrupted},
+	},
+}
+
+// Issue 6.1: verify and check never write a full ID, card or phone number
+// (normalised or as spelled in the input) to stdout or stderr, whatever
+// becomes of the rows. Progress is on (stderr is not a terminal, so the
+// log-line mode).
+func TestConsoleShowsNoPersonalData(t *testing.T) {
+	inputs := privacyInputs(t, t.TempDir())
+	for _, input := range inputs {
+		ns := numbers(personalData(t, input))
+		base := filepath.Base(input)
+		for _, sc := range consoleScenarios {
+			t.Run(base+"/verify/"+sc.name, func(t *testing.T) {
+				_, url := startSim(t, sc.cfg)
+				dir := t.TempDir()
+				ext := ".csv"
+				if strings.HasSuffix(input, ".xlsx") {
+					ext = ".xlsx"
+				}
+				out := filepath.Join(dir, "out"+ext)
+				args := append([]string{"verify", "--endpoint", url, "--qps", "500", "--workers", "4", "--retries", "3",
+					"--out", out, "--report", filepath.Join(dir, "r.json"), "--metrics", filepath.Join(dir, "m.prom")}, sc.args...)
+				ctx, cancel := context.Background(), func() {}
+				if sc.ctx != nil {
+					ctx, cancel = sc.ctx()
+				}
+				defer cancel()
+				stdout, stderr, code := runApp(t, ctx, append(args, input)...)
+				if !slices.Contains(sc.codes, code) {
+					t.Fatalf("exit %d, want one of %v; stderr:\n%s", code, sc.codes, stderr)
+				}
+				expectNone(t, "stdout", []byte(stdout), ns)
+				expectNone(t, "stderr", []byte(stderr), ns)
+				if strings.TrimSpace(stderr) == "" {
+					t.Error("stderr is empty: nothing was scanned")
+				}
+				// The scan finds what is there: the .csv output carries the
+				// input cells as they were.
+				if ext == ".csv" {
+					data, err := os.ReadFile(out)
+					if err != nil {
+						t.Fatal(err)
+					}
+					if len(found(data, ns)) == 0 {
+						t.Error("the scan finds no personal data even in the unmasked output")
+					}
+				}
+			})
+		}
+		t.Run(base+"/check", func(t *testing.T) {
+			dir := t.TempDir()
+			report := filepath.Join(dir, "check.json")
+			stdout, stderr, code := runApp(t, context.Background(), "check", "--report", report, input)
+			if code != exitOK {
+				t.Fatalf("exit %d; stderr:\n%s", code, stderr)
+			}
+			if !strings.Contains(stdout, "invalid rows:") {
+				t.Fatalf("check lists no invalid rows, so their reasons went unscanned:\n%s", stdout)
+			}
+			expectNone(t, "stdout", []byte(stdout), ns)
+			expectNone(t, "stderr", []byte(stderr), ns)
+			data, err := os.ReadFile(report)
+			if err != nil {
+				t.Fatal(err)
+			}
+			expectNone(t, "check --report", data, ns)
+		})
+	}
+}
+
+// A distinctive credential, so that a scan can find any copy of it.
+const (
+	privacySecretID  = "AKIDprivacyTestId00000000000000000000"
+	privacySecretKey = "PrivacyTestSecretKey7f3c9e21d4b8a6"
+	privacyToken     = "PrivacyTestSessionToken5b7e2a91c3d8"
+	otherSecretKey   = "PrivacyTestWrongKey0c6d2e8f4a1b9e57"
+)
+
+// Issue 6.2: neither the secret key nor the session token appears on the
+// console or in any file the run leaves: output (each xlsx part too),
+// journal, report, metrics. Both a run with error rows and one whose key
+// the service refuses are scanned.
+func TestSecretNeverWritten(t *testing.T) {
+	tests := []struct {
+		name      string
+		serverKey string // the key the simulator accepts
+		cfg       simulator.Config
+		want      int
+	}{
+		{name: "error rows keep the journal", serverKey: privacySecretKey, cfg: simulator.Config{Inject: errorSome}, want: exitRowErrors},
+		{name: "key refused", serverKey: otherSecretKey, want: exitAborted},
+	}
+	secrets := []needle{{"secret key", privacySecretKey}, {"session token", privacyToken}}
+	for _, tt := range tests {
+		for _, ext := range []string{".xlsx", ".csv"} {
+			t.Run(tt.name+"/"+ext, func(t *testing.T) {
+				cfg := tt.cfg
+				cfg.SecretID, cfg.SecretKey = privacySecretID, tt.serverKey
+				_, url := startSim(t, cfg)
+				t.Setenv("TENCENTCLOUD_SECRET_KEY", privacySecretKey)
+				t.Setenv("TENCENTCLOUD_SESSION_TOKEN", privacyToken)
+				dir := t.TempDir()
+				input := writeMixedList(t, dir, 40)
+				stdout, stderr, code := runApp(t, context.Background(), "verify", "--endpoint", url, "--qps", "500", "--workers", "4",
+					"--out", filepath.Join(dir, "out"+ext), "--report", filepath.Join(dir, "report.json"),
+					"--metrics", filepath.Join(dir, "metrics.prom"), input)
+				if code != tt.want {
+					t.Fatalf("exit %d, want %d; stderr:\n%s", code, tt.want, stderr)
+				}
+				expectNone(t, "stdout", []byte(stdout), secrets)
+				expectNone(t, "stderr", []byte(stderr), secrets)
+				files := fileContents(t, dir)
+				for _, want := range []string{"out" + ext, "out" + ext + ".journal", "report.json", "metrics.prom"} {
+					if _, ok := files[want]; !ok {
+						t.Errorf("no %s to scan; files: %v", want, slices.Sorted(mapsKeys(files)))
+					}
+				}
+				for name, data := range files {
+					expectNone(t, name, data, secrets)
+				}
+			})
+		}
+	}
+}
+
+func mapsKeys(m map[string][]byte) func(func(string) bool) {
+	return func(yield func(string) bool) {
+		for k := range m {
+			if !yield(k) {
+				return
+			}
+		}
+	}
+}
+
+// Issue 6.4: a journal left by an interrupted or unfinished run holds row
+// numbers and outcomes, and no name, ID, card or phone number, neither as
+// written nor normalised nor as an unkeyed hash.
+func TestJournalHoldsNoPersonalData(t *testing.T) {
+	inputs := privacyInputs(t, t.TempDir())
+	scenarios := []struct {
+		name string
+		cfg  simulator.Config
+		ctx  func() (context.Context, func())
+		want int
+	}{
+		{name: "interrupted", cfg: simulator.Config{LatencyMin: 150 * time.Millisecond, LatencyMax: 150 * time.Millisecond},
+			ctx: signalAfter(os.Interrupt, 225*time.Millisecond), want: exitInterrupted},
+		{name: "error rows", cfg: simulator.Config{Inject: errorSome}, want: exitRowErrors},
+	}
+	for _, input := range inputs {
+		ns := withHashes(personalData(t, input))
+		for _, sc := range scenarios {
+			t.Run(filepath.Base(input)+"/"+sc.name, func(t *testing.T) {
+				_, url := startSim(t, sc.cfg)
+				dir := t.TempDir()
+				out := filepath.Join(dir, "out.csv")
+				ctx, cancel := context.Background(), func() {}
+				if sc.ctx != nil {
+					ctx, cancel = sc.ctx()
+				}
+				defer cancel()
+				_, stderr, code := runApp(t, ctx, "verify", "--endpoint", url, "--qps", "500", "--workers", "4", "--quiet", "--out", out, input)
+				if code != sc.want {
+					t.Fatalf("exit %d, want %d; stderr:\n%s", code, sc.want, stderr)
+				}
+				data, err := os.ReadFile(out + ".journal")
+				if err != nil {
+					t.Fatalf("the journal must stay: %v", err)
+				}
+				if !bytes.Contains(data, []byte("\nF ")) {
+					t.Fatalf("the journal holds no final outcome, so its scan proves little:\n%s", data)
+				}
+				expectNone(t, "journal", data, ns)
+			})
+		}
+	}
+}
