@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -251,6 +252,13 @@ func runVerify(c *cli.Context) error {
 		fmt.Fprintf(stderr, "resuming from journal %s: %d rows already final, %d rows with earlier attempts\n", o.journal, len(state.Final), len(state.Carry))
 	}
 	prog := newProgress(stderr, c.Bool("quiet"))
+	if prog.tty && !prog.quiet {
+		// The bar shows an ETA: count the rows first (seconds for a
+		// million, against hours of calls).
+		if n, err := countRows(o, math.MaxInt); err == nil {
+			prog.total = n
+		}
+	}
 	cfg.Progress = prog.update
 	stopProgress := prog.start()
 
@@ -382,24 +390,34 @@ func fitsRows(o *verifyOptions, size int64, limit int) error {
 	if !strings.EqualFold(filepath.Ext(o.out), ".xlsx") || size < int64(limit)*minRowBytes {
 		return nil
 	}
-	src, err := reader.Open(o.input, o.readOpts)
+	n, err := countRows(o, limit+1)
 	if err != nil {
 		return err
 	}
+	if n > limit {
+		return fmt.Errorf("input %q has more than %d rows, more than an .xlsx sheet holds: write the output as .csv (--out %s)",
+			o.input, limit, strings.TrimSuffix(o.out, filepath.Ext(o.out))+".csv")
+	}
+	return nil
+}
+
+// countRows counts the data rows of the input, stopping at most.
+func countRows(o *verifyOptions, most int) (int, error) {
+	src, err := reader.Open(o.input, o.readOpts)
+	if err != nil {
+		return 0, err
+	}
 	defer src.Close()
 	n := 0
-	for {
-		if _, err := src.Next(); err != nil {
-			if errors.Is(err, io.EOF) {
-				return nil
-			}
-			return err
+	for n < most {
+		if _, err := src.Next(); errors.Is(err, io.EOF) {
+			break
+		} else if err != nil {
+			return n, err
 		}
-		if n++; n > limit {
-			return fmt.Errorf("input %q has more than %d rows, more than an .xlsx sheet holds: write the output as .csv (--out %s)",
-				o.input, limit, strings.TrimSuffix(o.out, filepath.Ext(o.out))+".csv")
-		}
+		n++
 	}
+	return n, nil
 }
 
 // fingerprint is the input's SHA-256 (hex) and size.

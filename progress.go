@@ -22,6 +22,7 @@ type progress struct {
 	w     io.Writer
 	quiet bool
 	tty   bool
+	total int // rows in the input, for the bar's ETA; 0: unknown
 
 	mu   sync.Mutex
 	last batch.Progress
@@ -55,10 +56,15 @@ func (p *progress) start() func() {
 	}
 	if p.tty {
 		p.mu.Lock()
-		p.bar = progressbar.NewOptions(-1,
+		total := -1
+		if p.total > 0 {
+			total = p.total
+		}
+		p.bar = progressbar.NewOptions(total,
 			progressbar.OptionSetWriter(p.w),
 			progressbar.OptionShowCount(),
 			progressbar.OptionShowIts(),
+			progressbar.OptionSetPredictTime(true),
 			progressbar.OptionSetItsString("rows"),
 			progressbar.OptionThrottle(200*time.Millisecond),
 			progressbar.OptionClearOnFinish(),
