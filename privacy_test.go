@@ -13,14 +13,19 @@ import (
 	"crypto/md5"
 	"crypto/sha1"
 	"crypto/sha256"
+	"encoding/base64"
 	"encoding/csv"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"io/fs"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"sync"
@@ -28,6 +33,8 @@ import (
 	"testing"
 	"time"
 	"unicode/utf8"
+
+	"github.com/xuri/excelize/v2"
 
 	"github.com/bankcard4e/bankcard4e/batch"
 	"github.com/bankcard4e/bankcard4e/reader"
@@ -724,4 +731,270 @@ func TestLargeSheetSpillsToPrivateDir(t *testing.T) {
 			t.Errorf("excelize temporary file has mode %v, want 0600", m)
 		}
 	}
+}
+
+// recorder is a loopback front for a simulator that keeps every request
+// body as it came over the wire.
+type recorder struct {
+	mu     sync.Mutex
+	bodies [][]byte
+}
+
+func (rec *recorder) serve(t *testing.T, sim *simulator.Simulator) string {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, err := io.ReadAll(r.Body)
+		if err != nil {
+			t.Error(err)
+		}
+		rec.mu.Lock()
+		rec.bodies = append(rec.bodies, body)
+		rec.mu.Unlock()
+		r.Body = io.NopCloser(bytes.NewReader(body))
+		sim.ServeHTTP(w, r)
+	}))
+	t.Cleanup(srv.Close)
+	return srv.URL
+}
+
+// wire returns every body and the string values inside it, as the service
+// would decode them (so \u escapes do not hide a name).
+func (rec *recorder) wire(t *testing.T) [][]byte {
+	rec.mu.Lock()
+	defer rec.mu.Unlock()
+	var out [][]byte
+	for _, b := range rec.bodies {
+		var m map[string]any
+		if err := json.Unmarshal(b, &m); err != nil {
+			t.Fatalf("request body is not JSON: %v", err)
+		}
+		var vals []string
+		var walk func(v any)
+		walk = func(v any) {
+			switch v := v.(type) {
+			case string:
+				vals = append(vals, v)
+			case map[string]any:
+				for _, x := range v {
+					walk(x)
+				}
+			case []any:
+				for _, x := range v {
+					walk(x)
+				}
+			}
+		}
+		walk(m)
+		out = append(out, b, []byte(strings.Join(vals, "\n")))
+	}
+	return out
+}
+
+// answers is the Status and Result of each row of a .csv output.
+func answers(t *testing.T, path string) []string {
+	recs := readCSVOut(t, path)
+	st, res := column(t, recs[0], "Status"), column(t, recs[0], "Result")
+	var out []string
+	for _, r := range recs[1:] {
+		out = append(out, r[st]+" "+r[res])
+	}
+	return out
+}
+
+// Issue 6.5, --encrypt: over a whole list, rows get the same answers as
+// without it (the registry customers 0), while no request body carries a
+// name, card, phone or ID in clear: the four fields are ciphertext and the
+// Encryption parameter says so. Both with an external simulator and
+// --encryption-key, and with --simulate.
+func TestEncryptEndToEnd(t *testing.T) {
+	input := filepath.Join("samples", "customers.csv")
+	ns := personalData(t, input)
+	var mu sync.Mutex
+	decrypted := map[string][]batch.Fields{}
+	run := ""
+	sim, _ := startSim(t, simulator.Config{Inject: func(f batch.Fields, n int) *simulator.Injection {
+		mu.Lock()
+		decrypted[run] = append(decrypted[run], f)
+		mu.Unlock()
+		return nil
+	}})
+	rec := map[string]*recorder{"plain": {}, "encrypt": {}}
+	dir := t.TempDir()
+	key := filepath.Join(dir, "sim.pem")
+	if err := os.WriteFile(key, sim.PublicKeyPEM(), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"plain", "encrypt"} {
+		url := rec[name].serve(t, sim)
+		args := []string{"verify", "--endpoint", url, "--qps", "500", "--quiet", "--out", filepath.Join(dir, name+".csv")}
+		if name == "encrypt" {
+			args = append(args, "--encrypt", "--encryption-key", key)
+		}
+		mu.Lock()
+		run = name
+		mu.Unlock()
+		_, stderr, code := runApp(t, context.Background(), append(args, input)...)
+		if code != exitOK {
+			t.Fatalf("%s: exit %d; stderr:\n%s", name, code, stderr)
+		}
+	}
+	_, stderr, code := runApp(t, context.Background(), "verify", "--simulate", "--encrypt", "--quiet", "--out", filepath.Join(dir, "simulate.csv"), input)
+	if code != exitOK {
+		t.Fatalf("--simulate --encrypt: exit %d; stderr:\n%s", code, stderr)
+	}
+
+	want := answers(t, filepath.Join(dir, "plain.csv"))
+	for i, a := range want[:7] {
+		if a != "verified 0" {
+			t.Errorf("registry customer in row %d: %q, want verified 0", i+1, a)
+		}
+	}
+	for _, name := range []string{"encrypt", "simulate"} {
+		if got := answers(t, filepath.Join(dir, name+".csv")); !slices.Equal(got, want) {
+			t.Errorf("answers with %s differ from plain calls:\n got %q\nwant %q", name, got, want)
+		}
+	}
+
+	// The simulator decrypted exactly what plain calls send.
+	mu.Lock()
+	key2 := func(a, b batch.Fields) int { return strings.Compare(fmt.Sprint(a), fmt.Sprint(b)) }
+	p, e := slices.SortedFunc(slices.Values(decrypted["plain"]), key2), slices.SortedFunc(slices.Values(decrypted["encrypt"]), key2)
+	mu.Unlock()
+	if len(p) == 0 || !slices.Equal(p, e) {
+		t.Errorf("the simulator decrypted %d calls that differ from the %d plain ones", len(e), len(p))
+	}
+
+	// The scan finds the values in plain bodies, and none in encrypted ones.
+	if hits := found(bytes.Join(rec["plain"].wire(t), nil), ns); len(hits) == 0 {
+		t.Fatal("plain request bodies show no personal data: the scan is blind")
+	}
+	bodies := rec["encrypt"].wire(t)
+	if len(bodies) == 0 {
+		t.Fatal("no encrypted request recorded")
+	}
+	for i, b := range bodies {
+		expectNone(t, fmt.Sprintf("encrypted request body %d", i/2), b, ns)
+	}
+	for _, b := range rec["encrypt"].bodies {
+		var body struct {
+			Name, BankCard, Phone, IdCard string
+			Encryption                    *struct {
+				CiphertextBlob, Iv, Algorithm string
+				EncryptList                   []string
+			}
+		}
+		if err := json.Unmarshal(b, &body); err != nil {
+			t.Fatal(err)
+		}
+		if body.Encryption == nil || body.Encryption.Algorithm != "AES-256-CBC" ||
+			!slices.Equal(slices.Sorted(slices.Values(body.Encryption.EncryptList)), []string{"BankCard", "IdCard", "Name", "Phone"}) {
+			t.Errorf("Encryption parameter missing or incomplete: %+v", body.Encryption)
+			continue
+		}
+		for _, v := range []string{body.Name, body.BankCard, body.Phone, body.IdCard} {
+			ct, err := base64.StdEncoding.DecodeString(v)
+			if err != nil || len(ct) == 0 || len(ct)%16 != 0 {
+				t.Errorf("field %q is not AES-CBC ciphertext in base64", writer.Mask(batch.FieldBankCard, v))
+			}
+		}
+	}
+}
+
+// maskPatterns are the shapes of masked cells (SPEC section 8); a value
+// too short to keep anything is all stars.
+var maskPatterns = map[string]*regexp.Regexp{
+	batch.FieldName:     regexp.MustCompile(`^(.\*+|\*+)$`),
+	batch.FieldBankCard: regexp.MustCompile(`^(\p{Nd}{6}\*+\p{Nd}{4}|\*+)$`),
+	batch.FieldIDCard:   regexp.MustCompile(`^(\p{Nd}{6}\*+[\p{Nd}Xx]{3}[\p{Nd}Xx]|\*+)$`),
+	batch.FieldPhone:    regexp.MustCompile(`^(\d{3}\*{4}\d{4}|\*+)$`),
+}
+
+// Issue 6.5, --mask: the output sheet shows the four columns masked
+// (622202******1109, 166****5737, 110101********9492, 张*), and no full name,
+// card, phone or ID remains anywhere in the workbook's XML, nor in a .csv
+// output. Without --mask the same scan finds them.
+func TestMaskedOutput(t *testing.T) {
+	_, url := startSim(t, simulator.Config{})
+	dir := t.TempDir()
+	for _, input := range []string{filepath.Join("samples", "customers.xlsx"), filepath.Join("samples", "customers.csv")} {
+		ns := personalData(t, input)
+		for _, tt := range []struct {
+			out  string
+			mask bool
+		}{{"masked.xlsx", true}, {"masked.csv", true}, {"plain.xlsx", false}} {
+			t.Run(filepath.Base(input)+"/"+tt.out, func(t *testing.T) {
+				out := filepath.Join(dir, filepath.Base(input)+"."+tt.out)
+				args := []string{"verify", "--endpoint", url, "--qps", "500", "--quiet", "--out", out}
+				if tt.mask {
+					args = append(args, "--mask")
+				}
+				_, stderr, code := runApp(t, context.Background(), append(args, input)...)
+				if code != exitOK {
+					t.Fatalf("exit %d; stderr:\n%s", code, stderr)
+				}
+				data, err := os.ReadFile(out)
+				if err != nil {
+					t.Fatal(err)
+				}
+				parts := map[string][]byte{"file": data}
+				if strings.HasSuffix(out, ".xlsx") {
+					parts = zipParts(t, data)
+				}
+				var all []needle
+				for name, part := range parts {
+					hits := found(part, ns)
+					all = append(all, hits...)
+					if tt.mask {
+						for _, n := range hits {
+							t.Errorf("%s: %s holds %v", filepath.Base(out), name, n)
+						}
+					}
+				}
+				if !tt.mask {
+					if len(all) == 0 {
+						t.Error("the unmasked workbook shows no personal data: the scan is blind")
+					}
+					return
+				}
+				rows := outputRows(t, out)
+				src, err := reader.Open(input, reader.Options{})
+				if err != nil {
+					t.Fatal(err)
+				}
+				h := src.Header()
+				src.Close()
+				cols := map[string]int{batch.FieldName: h.Name, batch.FieldBankCard: h.BankCard, batch.FieldPhone: h.Phone, batch.FieldIDCard: h.IDCard}
+				for i, r := range rows[1:] {
+					for field, c := range cols {
+						if c < len(r) && r[c] != "" && !maskPatterns[field].MatchString(r[c]) {
+							t.Errorf("row %d: %s %q is not masked", i+1, field, r[c])
+						}
+					}
+				}
+				first := rows[1]
+				want := []string{"张*", "622202******1109", "166****5737", "110101********9492"}
+				got := []string{first[cols[batch.FieldName]], first[cols[batch.FieldBankCard]], first[cols[batch.FieldPhone]], first[cols[batch.FieldIDCard]]}
+				if !slices.Equal(got, want) {
+					t.Errorf("first row masked as %q, want %q", got, want)
+				}
+			})
+		}
+	}
+}
+
+// outputRows reads the Results sheet of an .xlsx output, or a .csv output.
+func outputRows(t *testing.T, path string) [][]string {
+	t.Helper()
+	if strings.HasSuffix(path, ".csv") {
+		return readCSVOut(t, path)
+	}
+	f, err := excelize.OpenFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	rows, err := f.GetRows("Results")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rows
 }
