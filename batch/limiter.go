@@ -11,24 +11,28 @@ import (
 // any window of length window (retries included), and paused for everyone
 // when the service throttles.
 //
-// Each Wait reserves the earliest slot that keeps both rules, so waiters are
-// served in arrival order and the reorder window does not stall behind a
-// starved row. Safe for concurrent use.
+// Each Wait first reserves the next evenly spaced slot, so waiters are served
+// in arrival order and the reorder window does not stall behind a starved
+// row. On waking it checks the window against the times requests really
+// started (a waiter the scheduler woke late must not let the next ones
+// crowd into its second), and records its own start. Safe for concurrent
+// use.
 type limiter struct {
 	mu       sync.Mutex
 	now      func() time.Time
 	sleep    func(ctx context.Context, d time.Duration) error
-	interval time.Duration // between two starts
-	window   time.Duration // the sliding window (1 s plus a margin)
-	ring     []time.Time   // the last n reserved slots, oldest at head
+	onStart  func(time.Time) // test hook: the start time Wait recorded
+	interval time.Duration   // between two slots
+	window   time.Duration   // the sliding window (1 s plus a margin)
+	ring     []time.Time     // the last n starts, oldest at head
 	head     int
-	next     time.Time // earliest next slot by spacing
-	paused   time.Time // no slot before this (throttle)
+	next     time.Time // the next free slot by spacing
+	paused   time.Time // no start before this (throttle)
 }
 
-// windowMargin is added to the one-second window so that scheduling jitter
-// between our clock and the service's arrival times cannot put qps+1 starts
-// into one of the service's windows.
+// windowMargin is added to the one-second window so that jitter between a
+// start here and its arrival at the service cannot put qps+1 requests into
+// one of the service's windows.
 const windowMargin = 10 * time.Millisecond
 
 // newLimiter returns a limiter for qps requests per second; qps <= 0 means
@@ -47,6 +51,7 @@ func newLimiter(qps float64, now func() time.Time) *limiter {
 	return &limiter{
 		now:      now,
 		sleep:    sleepCtx,
+		onStart:  func(time.Time) {},
 		interval: window / time.Duration(n),
 		window:   window,
 		ring:     make([]time.Time, 0, n),
@@ -58,44 +63,51 @@ func (l *limiter) Wait(ctx context.Context) error {
 	if l == nil {
 		return ctx.Err()
 	}
+	l.mu.Lock()
+	slot := latest(l.now(), l.next, l.paused)
+	l.next = slot.Add(l.interval)
+	l.mu.Unlock()
 	for {
-		l.mu.Lock()
-		slot := l.now()
-		if l.next.After(slot) {
-			slot = l.next
-		}
-		if l.paused.After(slot) {
-			slot = l.paused
-		}
-		if len(l.ring) == cap(l.ring) {
-			if earliest := l.ring[l.head].Add(l.window); earliest.After(slot) {
-				slot = earliest
-			}
-			l.ring[l.head] = slot
-			l.head = (l.head + 1) % len(l.ring)
-		} else {
-			l.ring = append(l.ring, slot)
-		}
-		l.next = slot.Add(l.interval)
-		wait := slot.Sub(l.now())
-		l.mu.Unlock()
-
-		if wait > 0 {
-			if err := l.sleep(ctx, wait); err != nil {
-				return err
-			}
-		} else if err := ctx.Err(); err != nil {
+		if err := l.sleepUntil(ctx, slot); err != nil {
 			return err
 		}
 		l.mu.Lock()
-		voided := l.paused.After(slot)
-		l.mu.Unlock()
-		if !voided {
+		now := l.now()
+		slot = l.paused
+		if len(l.ring) == cap(l.ring) {
+			slot = latest(slot, l.ring[l.head].Add(l.window))
+		}
+		if !slot.After(now) {
+			if len(l.ring) == cap(l.ring) {
+				l.ring[l.head] = now
+				l.head = (l.head + 1) % len(l.ring)
+			} else {
+				l.ring = append(l.ring, now)
+			}
+			l.onStart(now) // under the lock: hooks see starts in order
+			l.mu.Unlock()
 			return nil
 		}
-		// A throttle arrived while we waited: the slot is void (it still
-		// counts in the window, which only errs on the slow side).
+		l.mu.Unlock()
 	}
+}
+
+func (l *limiter) sleepUntil(ctx context.Context, t time.Time) error {
+	if d := t.Sub(l.now()); d > 0 {
+		return l.sleep(ctx, d)
+	}
+	return ctx.Err()
+}
+
+// latest returns the latest of ts.
+func latest(ts ...time.Time) time.Time {
+	m := ts[0]
+	for _, t := range ts[1:] {
+		if t.After(m) {
+			m = t
+		}
+	}
+	return m
 }
 
 // Pause holds every start until now+d: the service said we are too fast.
