@@ -21,6 +21,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"log"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -997,4 +998,79 @@ func outputRows(t *testing.T, path string) [][]string {
 		t.Fatal(err)
 	}
 	return rows
+}
+
+// Issue 6.6, https: certificates are verified even on loopback. A server
+// with a self-signed certificate never sees a request; the rows end in
+// error naming the certificate, and nothing is charged.
+func TestEndpointCertificateVerified(t *testing.T) {
+	var mu sync.Mutex
+	requests := 0
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		requests++
+		mu.Unlock()
+		http.Error(w, "must not be reached", http.StatusTeapot)
+	}))
+	srv.Config.ErrorLog = log.New(io.Discard, "", 0) // the refused handshakes
+	srv.StartTLS()
+	defer srv.Close()
+	startSim(t, simulator.Config{}) // only for the credential environment
+	dir := t.TempDir()
+	input := writeList(t, dir, 3)
+	out := filepath.Join(dir, "out.csv")
+	report := filepath.Join(dir, "report.json")
+	_, stderr, code := runApp(t, context.Background(), "verify", "--endpoint", srv.URL, "--retries", "1", "--quiet",
+		"--out", out, "--report", report, input)
+	if code == exitOK {
+		t.Fatalf("exit 0 against an untrusted certificate; stderr:\n%s", stderr)
+	}
+	mu.Lock()
+	if requests != 0 {
+		t.Errorf("%d requests reached a server with an untrusted certificate", requests)
+	}
+	mu.Unlock()
+	if code != exitRowErrors {
+		t.Errorf("exit %d, want %d (every row in error); stderr:\n%s", code, exitRowErrors, stderr)
+	}
+	recs := readCSVOut(t, out)
+	st, msg := column(t, recs[0], "Status"), column(t, recs[0], "Error")
+	for i, r := range recs[1:] {
+		if r[st] != "error" || !strings.Contains(r[msg], "certificate") {
+			t.Errorf("row %d: %s %q, want an error naming the certificate", i+1, r[st], r[msg])
+		}
+	}
+	if rep := readReport(t, report); rep.Verified != 0 || rep.Charged != 0 {
+		t.Errorf("report: %d verified, %d charged, want none", rep.Verified, rep.Charged)
+	}
+}
+
+// Issue 6.6, http: plain http to anything but loopback is refused before
+// the input is read, the journal made or a connection tried (192.0.2.0/24
+// is TEST-NET-1: nothing would answer), with exit 1 and a message that says
+// https is required.
+func TestPlainHTTPRefused(t *testing.T) {
+	for _, endpoint := range []string{
+		"http://192.0.2.1",
+		"http://192.0.2.1:80",
+		"http://faceid.tencentcloudapi.com",
+		"http://[2001:db8::1]:8080",
+		"http://127.0.0.1.nip.io",
+		"ftp://127.0.0.1",
+	} {
+		t.Run(endpoint, func(t *testing.T) {
+			startSim(t, simulator.Config{})
+			dir := t.TempDir()
+			input := writeList(t, dir, 3)
+			_, stderr, code := runApp(t, context.Background(), "verify", "--endpoint", endpoint, "--timeout", "1ms", "--retries", "1",
+				"--out", filepath.Join(dir, "out.csv"), input)
+			if code != exitFatal {
+				t.Fatalf("exit %d, want %d; stderr:\n%s", code, exitFatal, stderr)
+			}
+			if !strings.Contains(stderr, "https is required") {
+				t.Errorf("stderr does not say https is required:\n%s", stderr)
+			}
+			checkLeft(t, dir, []string{"list.csv"})
+		})
+	}
 }
