@@ -1,0 +1,80 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"github.com/bankcard4e/bankcard4e/batch"
+	"github.com/bankcard4e/bankcard4e/reader"
+)
+
+// memSource yields n valid rows, no two alike, made in memory.
+type memSource struct{ i, n int }
+
+func (s *memSource) Header() batch.Header {
+	return batch.Header{Cells: []string{"name", "bankcard", "phone", "idcard"}, Name: 0, BankCard: 1, Phone: 2, IDCard: 3, CertType: -1}
+}
+
+func (s *memSource) Blank() int { return 0 }
+
+func (s *memSource) Next() (batch.Row, error) {
+	if s.i >= s.n {
+		return batch.Row{}, io.EOF
+	}
+	i := s.i
+	s.i++
+	f := person(i)
+	return batch.Row{Index: i, Line: i + 2, Cells: []string{f.Name, f.BankCard, f.Phone, f.IDCard}, Fields: f}, nil
+}
+
+// person is a valid, distinct customer for row i.
+func person(i int) batch.Fields {
+	prefix := fmt.Sprintf("110101%04d%02d%02d%03d", 1950+i%60, 1+i%12, 1+i%28, i%1000)
+	return batch.Fields{
+		Name:     "张伟",
+		BankCard: fmt.Sprintf("6222%015d", i),
+		Phone:    fmt.Sprintf("13%09d", i),
+		IDCard:   prefix + string(reader.IDCheckChar(prefix)),
+	}
+}
+
+// discard is a sink that keeps nothing.
+type discard struct{ rows atomic.Int64 }
+
+func (d *discard) Write(*batch.Result) error { d.rows.Add(1); return nil }
+
+// recorder wraps a verifier and records when each call started.
+type recorder struct {
+	v      batch.Verifier
+	n      atomic.Int64
+	starts []int64 // unix nanoseconds, by call number
+}
+
+func (r *recorder) Verify(ctx context.Context, f batch.Fields) batch.Answer {
+	if i := r.n.Add(1) - 1; int(i) < len(r.starts) {
+		r.starts[i] = time.Now().UnixNano()
+	}
+	return r.v.Verify(ctx, f)
+}
+
+// cpuTime is the CPU time, user and system, this process has used.
+func cpuTime() (user, sys time.Duration) {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0, 0
+	}
+	return time.Duration(ru.Utime.Nano()), time.Duration(ru.Stime.Nano())
+}
+
+// maxRSS is this process's peak resident set size in MB.
+func maxRSS() float64 {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return float64(ru.Maxrss) / 1024
+}
