@@ -22,7 +22,8 @@ type progress struct {
 	w     io.Writer
 	quiet bool
 	tty   bool
-	total int // rows in the input, for the bar's ETA; 0: unknown
+	every time.Duration // between log lines; logEvery (tests shorten it)
+	total int           // rows in the input, for the bar's ETA; 0: unknown
 
 	mu   sync.Mutex
 	last batch.Progress
@@ -30,7 +31,7 @@ type progress struct {
 }
 
 func newProgress(w io.Writer, quiet bool) *progress {
-	p := &progress{w: w, quiet: quiet}
+	p := &progress{w: w, quiet: quiet, every: logEvery}
 	if f, ok := w.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
 		p.tty = true
 	}
@@ -76,7 +77,7 @@ func (p *progress) start() func() {
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		t := time.NewTicker(logEvery)
+		t := time.NewTicker(p.every)
 		defer t.Stop()
 		for {
 			select {
