@@ -122,11 +122,6 @@ func personalData(t *testing.T, input string) []needle {
 	return out
 }
 
-// numbers drops the names: the needles that logs must never show.
-func numbers(ns []needle) []needle {
-	return slices.DeleteFunc(slices.Clone(ns), func(n needle) bool { return n.field == batch.FieldName })
-}
-
 // withHashes adds the hex MD5, SHA-1 and SHA-256 of each normalised value:
 // an unkeyed hash of an ID number is as good as the number.
 func withHashes(ns []needle) []needle {
@@ -321,14 +316,16 @@ var consoleScenarios = []struct {
 	},
 }
 
-// Issue 6.1: verify and check never write a full ID, card or phone number
-// (normalised or as spelled in the input) to stdout or stderr, whatever
+// Issue 6.1: verify and check never write a name or a full ID, card or
+// phone number (normalised or as spelled in the input) to stdout or stderr,
+// nor verify to its report or metrics file (not even hashed), whatever
 // becomes of the rows. Progress is on (stderr is not a terminal, so the
 // log-line mode).
 func TestConsoleShowsNoPersonalData(t *testing.T) {
 	inputs := privacyInputs(t, t.TempDir())
 	for _, input := range inputs {
-		ns := numbers(personalData(t, input))
+		all := personalData(t, input)
+		ns := all
 		base := filepath.Base(input)
 		for _, sc := range consoleScenarios {
 			t.Run(base+"/verify/"+sc.name, func(t *testing.T) {
@@ -354,6 +351,13 @@ func TestConsoleShowsNoPersonalData(t *testing.T) {
 				expectNone(t, "stderr", []byte(stderr), ns)
 				if strings.TrimSpace(stderr) == "" {
 					t.Error("stderr is empty: nothing was scanned")
+				}
+				for _, f := range []string{"r.json", "m.prom"} {
+					data, err := os.ReadFile(filepath.Join(dir, f))
+					if err != nil {
+						t.Fatal(err)
+					}
+					expectNone(t, f, data, withHashes(all))
 				}
 				// The scan finds what is there: the .csv output carries the
 				// input cells as they were.
@@ -865,6 +869,30 @@ func TestEncryptEndToEnd(t *testing.T) {
 		t.Errorf("the simulator decrypted %d calls that differ from the %d plain ones", len(e), len(p))
 	}
 
+	// Only the four fields (and CertType) are sent, never another column,
+	// and a row that fails the local checks is not sent at all.
+	for _, b := range rec["plain"].bodies {
+		var m map[string]json.RawMessage
+		if err := json.Unmarshal(b, &m); err != nil {
+			t.Fatal(err)
+		}
+		for k := range m {
+			if !slices.Contains([]string{"Name", "BankCard", "Phone", "IdCard", "CertType"}, k) {
+				t.Errorf("a plain request body carries %q", k)
+			}
+		}
+		for _, other := range []string{"C00", "Beijing", "Chaoyang"} {
+			if bytes.Contains(b, []byte(other)) {
+				t.Errorf("a request body carries %q from another column", other)
+			}
+		}
+	}
+	for _, f := range invalidFields(t, input) {
+		if slices.Contains(p, f) {
+			t.Errorf("a row that fails the local checks was sent: %v", needle{batch.FieldIDCard, f.IDCard})
+		}
+	}
+
 	// The scan finds the values in plain bodies, and none in encrypted ones.
 	if hits := found(bytes.Join(rec["plain"].wire(t), nil), ns); len(hits) == 0 {
 		t.Fatal("plain request bodies show no personal data: the scan is blind")
@@ -954,6 +982,11 @@ func TestMaskedOutput(t *testing.T) {
 				if !tt.mask {
 					if len(all) == 0 {
 						t.Error("the unmasked workbook shows no personal data: the scan is blind")
+					}
+					for name, part := range parts {
+						if name != "xl/worksheets/sheet1.xml" {
+							expectNone(t, name, part, withHashes(ns))
+						}
 					}
 					return
 				}
@@ -1112,4 +1145,32 @@ func TestProgressLogShowsCountsOnly(t *testing.T) {
 			t.Errorf("progress line %q holds more than a time and counts", line)
 		}
 	}
+}
+
+// invalidFields are the fields of the rows of input that fail the local
+// checks.
+func invalidFields(t *testing.T, input string) []batch.Fields {
+	t.Helper()
+	src, err := reader.Open(input, reader.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer src.Close()
+	var out []batch.Fields
+	for {
+		row, err := src.Next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		if row.Problem != nil {
+			out = append(out, row.Fields)
+		}
+	}
+	if len(out) == 0 {
+		t.Fatalf("%s has no invalid rows", input)
+	}
+	return out
 }
