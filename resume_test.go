@@ -130,26 +130,26 @@ func TestFaults(t *testing.T) {
 		tries  string // --retries
 		fired  func(st simulator.Stats, rep batch.Report) bool
 	}{
-		{"HTTP 5xx", simulator.Faults{HTTP5xx: p}, 150, "8",
+		{"HTTP 5xx", simulator.Faults{HTTP5xx: p}, 100, "8",
 			func(st simulator.Stats, rep batch.Report) bool { return st.HTTPErrors > 0 && len(rep.ByError) > 0 }},
-		{"dropped before processing", simulator.Faults{DropBefore: p}, 150, "8",
+		{"dropped before processing", simulator.Faults{DropBefore: p}, 100, "8",
 			func(st simulator.Stats, rep batch.Report) bool { return st.DroppedBefore > 0 }},
-		{"dropped after charging", simulator.Faults{DropAfter: p}, 150, "8",
+		{"dropped after charging", simulator.Faults{DropAfter: p}, 100, "8",
 			func(st simulator.Stats, rep batch.Report) bool {
 				return st.DroppedAfter > 0 && st.Charged > rep.Charged
 			}},
-		{"throttle", simulator.Faults{Throttle: p}, 150, "8",
+		{"throttle", simulator.Faults{Throttle: p}, 100, "8",
 			func(st simulator.Stats, rep batch.Report) bool {
 				return st.Throttled > 0 && rep.ByError["RequestLimitExceeded"] == st.Throttled
 			}},
-		{"InternalError", simulator.Faults{InternalError: p}, 150, "8",
+		{"InternalError", simulator.Faults{InternalError: p}, 100, "8",
 			func(st simulator.Stats, rep batch.Report) bool {
 				return st.ByError["InternalError"] > 0 && rep.ByError["InternalError"] == st.ByError["InternalError"]
 			}},
-		{"busy", simulator.Faults{Busy: p}, 150, "8",
+		{"busy", simulator.Faults{Busy: p}, 100, "8",
 			func(st simulator.Stats, rep batch.Report) bool { return st.ByResult["-18"] > 0 }},
 		// One attempt each: rows end in error, and a rerun tries them again.
-		{"InternalError, retries exhausted", simulator.Faults{InternalError: 0.3}, 150, "1",
+		{"InternalError, retries exhausted", simulator.Faults{InternalError: 0.3}, 100, "1",
 			func(st simulator.Stats, rep batch.Report) bool { return rep.Errors > 0 }},
 		{"mixed", simulator.Faults{HTTP5xx: 0.05, DropBefore: 0.02, DropAfter: 0.01, Throttle: 0.03, InternalError: 0.02, Busy: 0.02}, 400, "8",
 			func(st simulator.Stats, rep batch.Report) bool {
