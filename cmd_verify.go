@@ -211,14 +211,11 @@ func runVerify(c *cli.Context) error {
 	if err := checkFitsXLSX(o, size); err != nil {
 		return withCode(exitFatal, err)
 	}
-	tmpDir, err := os.MkdirTemp("", "bankcard4e-")
+	tmpDir, err := privateTempDir()
 	if err != nil {
-		return withCode(exitFatal, fmt.Errorf("make private temporary directory: %w", err))
+		return withCode(exitFatal, err)
 	}
 	defer os.RemoveAll(tmpDir)
-	if err := os.Chmod(tmpDir, 0o700); err != nil {
-		return withCode(exitFatal, fmt.Errorf("make private temporary directory: %w", err))
-	}
 	if !c.Bool("fresh") && !c.Bool("simulate") { // the simulator charges nothing
 		if err := refuseRepeat(o, sum, tmpDir); err != nil {
 			return withCode(exitFatal, err)
@@ -240,6 +237,18 @@ func runVerify(c *cli.Context) error {
 			jr.Close()
 		}
 	}()
+	// The journal's lock is ours: no other run writes these files now, so
+	// what a killed run left half-written beside them can go.
+	for _, p := range []string{o.out, o.report, o.metrics} {
+		if p == "" {
+			continue
+		}
+		if removed, err := writer.RemoveStale(p); err != nil {
+			fmt.Fprintf(stderr, "bankcard4e: %v\n", err)
+		} else if len(removed) > 0 {
+			fmt.Fprintf(stderr, "removed %d temporary files an interrupted run left beside %s\n", len(removed), p)
+		}
+	}
 	out, err := writer.Create(o.out, src.Header(), writer.Options{Mask: c.Bool("mask"), TempDir: tmpDir})
 	if err != nil {
 		return withCode(exitFatal, err)

@@ -307,8 +307,9 @@ func equal(a, b []string) bool {
 	return true
 }
 
-// leftovers logs files the runs left beside the output, other than the
-// input, output and report.
+// leftovers fails the test for files the runs left beside the output, other
+// than the input, output and report: the run that finishes removes what the
+// killed ones left (half-written outputs hold personal data).
 func leftovers(t *testing.T, dir string) {
 	t.Helper()
 	ents, err := os.ReadDir(dir)
@@ -329,6 +330,6 @@ func leftovers(t *testing.T, dir string) {
 	}
 	sort.Strings(extra)
 	if len(extra) > 0 {
-		t.Logf("left behind: %v", extra)
+		t.Errorf("left behind: %v", extra)
 	}
 }

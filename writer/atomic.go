@@ -112,3 +112,36 @@ func writeFileAtomic(path string, data []byte) error {
 	}
 	return commit(tmp, path)
 }
+
+// RemoveStale deletes the temporary files that a run killed before it could
+// clean up left beside path (".<name>.tmp-XXXX": part of an output, with
+// personal data). It returns the names it removed. Call it only while no
+// other run writes path (verify holds the journal's lock).
+func RemoveStale(path string) ([]string, error) {
+	pattern := filepath.Join(filepath.Dir(path), "."+globEscape(filepath.Base(path))+".tmp-*")
+	names, err := filepath.Glob(pattern)
+	if err != nil {
+		return nil, fmt.Errorf("look for stale temporary files of %q: %w", path, err)
+	}
+	var removed []string
+	for _, n := range names {
+		if err := os.Remove(n); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return removed, fmt.Errorf("remove stale temporary file: %w", err)
+		}
+		removed = append(removed, n)
+	}
+	return removed, nil
+}
+
+// globEscape quotes the pattern characters of a file name.
+func globEscape(s string) string {
+	var b []byte
+	for i := 0; i < len(s); i++ {
+		switch s[i] {
+		case '*', '?', '[', '\\':
+			b = append(b, '\\')
+		}
+		b = append(b, s[i])
+	}
+	return string(b)
+}
