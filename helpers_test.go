@@ -78,7 +78,7 @@ func writeList(t *testing.T, dir string, n int) string {
 			p++
 		}
 		f := person(p)
-		w.Write([]string{fmt.Sprintf("R%05d", i), f.Name, f.BankCard, f.Phone, f.IDCard})
+		w.Write([]string{"R"+pad5(i), f.Name, f.BankCard, f.Phone, f.IDCard})
 	}
 	w.Flush()
 	path := filepath.Join(dir, "list.csv")
@@ -127,3 +127,6 @@ func column(t *testing.T, header []string, name string) int {
 	t.Fatalf("no column %q in %v", name, header)
 	return -1
 }
+
+// pad5 formats a row number as writeList's Ref column does.
+func pad5(i int) string { return fmt.Sprintf("%05d", i) }

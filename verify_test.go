@@ -2,11 +2,9 @@ package main
 
 import (
 	"context"
-	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -151,85 +149,3 @@ func signalAfter(sig os.Signal, d time.Duration) func() (context.Context, func()
 	}
 }
 
-// A list run with every fault of the simulator: every row ends final or in
-// error with a reason, in input order, duplicates are sent once, and the
-// simulator's count of charged calls lies between the report's charged and
-// charged + possibly charged.
-func TestVerifyAllFaults(t *testing.T) {
-	var mu sync.Mutex
-	seen := map[batch.Fields]int{}
-	sim, url := startSim(t, simulator.Config{
-		Seed: 7,
-		Faults: simulator.Faults{
-			HTTP5xx: 0.05, DropBefore: 0.02, DropAfter: 0.01, Throttle: 0.03, InternalError: 0.02, Busy: 0.02,
-		},
-		Inject: func(f batch.Fields, n int) *simulator.Injection {
-			mu.Lock()
-			seen[f]++
-			mu.Unlock()
-			return nil
-		},
-	})
-	dir := t.TempDir()
-	const n = 400
-	input := writeList(t, dir, n)
-	out := filepath.Join(dir, "out.csv")
-	report := filepath.Join(dir, "report.json")
-	_, stderr, code := runApp(t, context.Background(), "verify", "--endpoint", url, "--qps", "400", "--retries", "8",
-		"--quiet", "--out", out, "--report", report, input)
-	if code != exitOK && code != exitRowErrors {
-		t.Fatalf("exit %d:\n%s", code, stderr)
-	}
-	recs := readCSVOut(t, out)
-	if len(recs) != n+1 {
-		t.Fatalf("%d output rows, want %d", len(recs)-1, n)
-	}
-	h := recs[0]
-	ref, status, result, reqID, errCol := column(t, h, "Ref"), column(t, h, "Status"), column(t, h, "Result"), column(t, h, "RequestId"), column(t, h, "Error")
-	for i, rec := range recs[1:] {
-		if want := "R" + pad5(i); rec[ref] != want {
-			t.Fatalf("output row %d is %s, want %s: not in input order", i, rec[ref], want)
-		}
-		switch rec[status] {
-		case "verified":
-			if rec[result] == "" {
-				t.Errorf("row %d verified without a Result", i)
-			}
-		case "duplicate":
-			if i%5 != 4 {
-				t.Errorf("row %d marked duplicate", i)
-			}
-			if rec[reqID] != recs[i][reqID] || rec[result] != recs[i][result] {
-				t.Errorf("duplicate row %d does not carry the first copy's answer", i)
-			}
-		case "error":
-			if rec[errCol] == "" {
-				t.Errorf("row %d in error without a reason", i)
-			}
-		default:
-			t.Errorf("row %d has status %q", i, rec[status])
-		}
-	}
-	rep := readReport(t, report)
-	st := sim.Stats()
-	if st.Charged < rep.Charged || st.Charged > rep.Charged+rep.PossiblyCharged {
-		t.Errorf("simulator charged %d, report brackets [%d, %d]", st.Charged, rep.Charged, rep.Charged+rep.PossiblyCharged)
-	}
-	if rep.Duplicates != n/5 {
-		t.Errorf("duplicates %d, want %d", rep.Duplicates, n/5)
-	}
-	mu.Lock()
-	defer mu.Unlock()
-	if len(seen) != n-n/5 {
-		t.Errorf("%d distinct rows reached the service, want %d", len(seen), n-n/5)
-	}
-	if len(rep.ByError) < 3 || rep.PossiblyCharged == 0 {
-		t.Errorf("the faults did not fire: by_error %v, possibly charged %d", rep.ByError, rep.PossiblyCharged)
-	}
-	t.Logf("simulator %+v; report charged %d possibly %d calls %d by_error %v", st, rep.Charged, rep.PossiblyCharged, rep.Calls, rep.ByError)
-	if rep.Calls < st.Answered {
-		t.Errorf("report counts %d calls, the simulator answered %d", rep.Calls, st.Answered)
-	}
-}
-
-func pad5(i int) string { return fmt.Sprintf("%05d", i) }
