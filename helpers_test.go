@@ -78,7 +78,7 @@ func writeList(t *testing.T, dir string, n int) string {
 			p++
 		}
 		f := person(p)
-		w.Write([]string{"R"+pad5(i), f.Name, f.BankCard, f.Phone, f.IDCard})
+		w.Write([]string{"R" + pad5(i), f.Name, f.BankCard, f.Phone, f.IDCard})
 	}
 	w.Flush()
 	path := filepath.Join(dir, "list.csv")

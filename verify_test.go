@@ -148,4 +148,3 @@ func signalAfter(sig os.Signal, d time.Duration) func() (context.Context, func()
 		return ctx, func() { t.Stop(); cancel(nil) }
 	}
 }
-
