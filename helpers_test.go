@@ -8,11 +8,10 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"strings"
 	"testing"
 
 	"github.com/bankcard4e/bankcard4e/batch"
-	"github.com/bankcard4e/bankcard4e/reader"
+	"github.com/bankcard4e/bankcard4e/internal/fake"
 	"github.com/bankcard4e/bankcard4e/verifier/simulator"
 )
 
@@ -53,36 +52,19 @@ func startSim(t *testing.T, cfg simulator.Config) (*simulator.Simulator, string)
 	return sim, url
 }
 
-// person makes the i-th made-up customer: valid by every local check, and
-// distinct for distinct i.
-func person(i int) batch.Fields {
-	first17 := fmt.Sprintf("110105%04d%02d%02d%03d", 1950+i%50, 1+i%12, 1+i%28, i%1000)
-	return batch.Fields{
-		Name:     fmt.Sprintf("客户%c", rune(0x4e00+i%20000)),
-		BankCard: fmt.Sprintf("62220210%011d", i),
-		Phone:    fmt.Sprintf("138%08d", i),
-		IDCard:   first17 + string(reader.IDCheckChar(first17)),
-	}
-}
+// person is fake.Person, short for the tests.
+func person(i int) batch.Fields { return fake.Person(i) }
 
-// writeList writes a CSV of n customers, every fifth row a copy of the row
-// before it (a duplicate), with a Ref column.
+// writeList writes dir/list.csv: fake.WriteList's n rows, every fifth a
+// duplicate of the row before it.
 func writeList(t *testing.T, dir string, n int) string {
 	t.Helper()
-	var b strings.Builder
-	w := csv.NewWriter(&b)
-	w.Write([]string{"Ref", "Name", "BankCard", "Phone", "IdCard"})
-	p := 0
-	for i := 0; i < n; i++ {
-		if i%5 != 4 {
-			p++
-		}
-		f := person(p)
-		w.Write([]string{"R" + pad5(i), f.Name, f.BankCard, f.Phone, f.IDCard})
+	var b bytes.Buffer
+	if _, err := fake.WriteList(&b, n); err != nil {
+		t.Fatal(err)
 	}
-	w.Flush()
 	path := filepath.Join(dir, "list.csv")
-	if err := os.WriteFile(path, []byte(b.String()), 0o600); err != nil {
+	if err := os.WriteFile(path, b.Bytes(), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	return path
@@ -127,6 +109,3 @@ func column(t *testing.T, header []string, name string) int {
 	t.Fatalf("no column %q in %v", name, header)
 	return -1
 }
-
-// pad5 formats a row number as writeList's Ref column does.
-func pad5(i int) string { return fmt.Sprintf("%05d", i) }

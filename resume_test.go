@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/bankcard4e/bankcard4e/batch"
+	"github.com/bankcard4e/bankcard4e/internal/fake"
 	"github.com/bankcard4e/bankcard4e/verifier/simulator"
 )
 
@@ -70,7 +71,7 @@ func checkRows(t *testing.T, recs [][]string, n int) map[string]int {
 	by := map[string]int{}
 	for i, rec := range recs[1:] {
 		by[rec[status]]++
-		if want := "R" + pad5(i); rec[ref] != want {
+		if want := fake.Ref(i); rec[ref] != want {
 			t.Fatalf("output row %d is %s, want %s: not in input order", i, rec[ref], want)
 		}
 		switch rec[status] {

@@ -17,7 +17,7 @@ import (
 	"time"
 
 	"github.com/bankcard4e/bankcard4e/batch"
-	"github.com/bankcard4e/bankcard4e/reader"
+	"github.com/bankcard4e/bankcard4e/internal/fake"
 	"github.com/bankcard4e/bankcard4e/verifier/simulator"
 )
 
@@ -102,40 +102,21 @@ func running(st simulator.Stats) int {
 	return st.Requests - st.Answered - st.DroppedBefore - st.DroppedAfter - st.Cancelled
 }
 
-// person makes the i-th made-up customer: valid by every local check, and
-// distinct for distinct i. (A copy of the generator in package main's tests.)
-func person(i int) batch.Fields {
-	first17 := fmt.Sprintf("110105%04d%02d%02d%03d", 1950+i%50, 1+i%12, 1+i%28, i%1000)
-	return batch.Fields{
-		Name:     fmt.Sprintf("客户%c", rune(0x4e00+i%20000)),
-		BankCard: fmt.Sprintf("62220210%011d", i),
-		Phone:    fmt.Sprintf("138%08d", i),
-		IDCard:   first17 + string(reader.IDCheckChar(first17)),
-	}
-}
-
-// writeList writes dir/list.csv with n customers, every fifth row a copy of
-// the row before it (a duplicate), with a Ref column. It returns the path
-// and the number of distinct customers (the calls a clean run makes).
+// writeList writes dir/list.csv with fake.WriteList's n rows (every fifth a
+// duplicate). It returns the path and the number of distinct customers
+// (the calls a clean run makes).
 func writeList(t *testing.T, dir string, n int) (string, int) {
 	t.Helper()
 	var b bytes.Buffer
-	w := csv.NewWriter(&b)
-	w.Write([]string{"Ref", "Name", "BankCard", "Phone", "IdCard"})
-	p := 0
-	for i := 0; i < n; i++ {
-		if i%5 != 4 {
-			p++
-		}
-		f := person(p)
-		w.Write([]string{fmt.Sprintf("R%05d", i), f.Name, f.BankCard, f.Phone, f.IDCard})
+	distinct, err := fake.WriteList(&b, n)
+	if err != nil {
+		t.Fatal(err)
 	}
-	w.Flush()
 	path := filepath.Join(dir, "list.csv")
 	if err := os.WriteFile(path, b.Bytes(), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	return path, p
+	return path, distinct
 }
 
 // command is the verify subprocess in dir, with the simulator's local
