@@ -89,6 +89,13 @@ if ! skip writer; then
 			log "$name: $(cat "$OUT/$name.m") $extra"
 		done
 	done
+	# One more run of each with a CPU profile (not counted in the figures).
+	for b in WriteXLSX BareStreamWriter; do
+		log "writer $b, profiled run"
+		(cd "$OUT" && ./writer.test -test.run '^$' -test.bench "^Benchmark$b\$" -test.benchtime 1x -rows "$ROWS" \
+			-test.cpuprofile "write_$b.prof" > /dev/null)
+		go tool pprof -top -nodecount=30 "$OUT/writer.test" "$OUT/write_$b.prof" > "$OUT/write_$b.top.txt" 2>/dev/null || true
+	done
 fi
 
 # 1. the rate at 20 qps, latency uniform 0.05-2 s, RATE_ROWS calls.

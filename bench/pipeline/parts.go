@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"strconv"
 	"sync/atomic"
 	"syscall"
 	"time"
@@ -51,12 +52,17 @@ func (d *discard) Write(*batch.Result) error { d.rows.Add(1); return nil }
 type recorder struct {
 	v      batch.Verifier
 	n      atomic.Int64
-	starts []int64 // unix nanoseconds, by call number
+	starts []int64        // unix nanoseconds, by call number
+	latest []atomic.Int64 // unix nanoseconds of each row's latest call, by the row's number in its bank card (memSource rows)
 }
 
 func (r *recorder) Verify(ctx context.Context, f batch.Fields) batch.Answer {
+	now := time.Now().UnixNano()
 	if i := r.n.Add(1) - 1; int(i) < len(r.starts) {
-		r.starts[i] = time.Now().UnixNano()
+		r.starts[i] = now
+	}
+	if i, err := strconv.Atoi(f.BankCard[4:]); err == nil && i < len(r.latest) {
+		r.latest[i].Store(now) // the last attempt: the one the simulator accepted
 	}
 	return r.v.Verify(ctx, f)
 }
