@@ -9,13 +9,14 @@ import (
 // that carried it and — once that row is written — its answer, so that later
 // copies are not sent and get the same Result, Description and RequestId.
 //
-// Memory per distinct row is small and fixed: a 16-byte key, the first row's
+// Memory per distinct row is small and fixed: a 16-byte key (Keyer), the first row's
 // index, an index into a table of interned answers, and the RequestId packed
 // into 16 bytes when it is a UUID (as the service's are). Safe for
 // concurrent use.
 type dedupe struct {
+	keyer   Keyer
 	mu      sync.Mutex
-	entries map[[16]byte]dupEntry
+	entries map[Key]dupEntry
 	answers []Outcome // interned answers without RequestId, Calls, Lost
 	index   map[Outcome]uint32
 	odd     map[int]string // RequestIds that are not UUIDs, by first row
@@ -29,23 +30,17 @@ type dupEntry struct {
 
 func newDedupe() *dedupe {
 	return &dedupe{
-		entries: make(map[[16]byte]dupEntry),
+		keyer:   NewKeyer(),
+		entries: make(map[Key]dupEntry),
 		index:   make(map[Outcome]uint32),
 		odd:     make(map[int]string),
 	}
 }
 
-func shortKey(f Fields) [16]byte {
-	k := f.Key()
-	var s [16]byte
-	copy(s[:], k[:16])
-	return s
-}
-
 // first registers row as the first copy of f, or returns the index of the
 // first copy already registered and false.
 func (d *dedupe) first(f Fields, row int) (int, bool) {
-	k := shortKey(f)
+	k := d.keyer.Key(f)
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	if e, ok := d.entries[k]; ok {
@@ -57,7 +52,7 @@ func (d *dedupe) first(f Fields, row int) (int, bool) {
 
 // written records the outcome of the first copy of f.
 func (d *dedupe) written(f Fields, o Outcome) {
-	k := shortKey(f)
+	k := d.keyer.Key(f)
 	shared := Outcome{Status: o.Status, Result: o.Result, Description: o.Description, Charged: o.Charged, Error: o.Error}
 	d.mu.Lock()
 	defer d.mu.Unlock()
@@ -80,7 +75,7 @@ func (d *dedupe) written(f Fields, o Outcome) {
 // copyOf returns the outcome a later copy of f gets: the first copy's answer
 // with Status duplicate and Charged no.
 func (d *dedupe) copyOf(f Fields) Outcome {
-	k := shortKey(f)
+	k := d.keyer.Key(f)
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	e := d.entries[k]
