@@ -21,6 +21,17 @@ const (
 // order name, bankcard, phone, idcard, certtype, and returns the first
 // failure, or nil when the row may be sent. now is "today" for the birth date.
 func Check(f batch.Fields, now time.Time) *batch.Problem {
+	return check(f, dateNumber(now))
+}
+
+// dateNumber is t's date as the number yyyymmdd, to compare with a birth date.
+func dateNumber(t time.Time) int {
+	y, m, d := t.Date()
+	return y*10000 + int(m)*100 + d
+}
+
+// check is Check with today as a dateNumber, computed once per file.
+func check(f batch.Fields, today int) *batch.Problem {
 	if r := checkName(f.Name); r != "" {
 		return &batch.Problem{Field: batch.FieldName, Reason: r}
 	}
@@ -30,7 +41,7 @@ func Check(f batch.Fields, now time.Time) *batch.Problem {
 	if r := checkPhone(f.Phone); r != "" {
 		return &batch.Problem{Field: batch.FieldPhone, Reason: r}
 	}
-	if r := checkIDCard(f.IDCard, now); r != "" {
+	if r := checkIDCard(f.IDCard, today); r != "" {
 		return &batch.Problem{Field: batch.FieldIDCard, Reason: r}
 	}
 	if f.CertType != "" && f.CertType != "0" {
@@ -115,7 +126,7 @@ func IDCheckChar(first17 string) byte {
 	return "10X98765432"[sum%11]
 }
 
-func checkIDCard(s string, now time.Time) string {
+func checkIDCard(s string, today int) string {
 	switch {
 	case s == "":
 		return reasonEmpty
@@ -133,7 +144,7 @@ func checkIDCard(s string, now time.Time) string {
 	if y < 1900 {
 		return "birth date before 1900"
 	}
-	if ty, tm, td := now.Date(); y*10000+m*100+d > ty*10000+int(tm)*100+td {
+	if y*10000+m*100+d > today {
 		return "birth date in the future"
 	}
 	if want := IDCheckChar(s); s[17] != want {

@@ -39,7 +39,7 @@ type Reader struct {
 	wb       *workbook // nil for CSV
 	header   batch.Header
 	opts     Options
-	today    time.Time
+	today    int // dateNumber of "today", for the birth-date check
 	index    int // Index of the next row
 	lastLine int // Line of the last row read (header or data)
 	blank    int
@@ -64,7 +64,7 @@ func open(path string, o Options) (*Reader, error) {
 	if o.Now != nil {
 		now = o.Now
 	}
-	r := &Reader{path: path, opts: o, today: now()}
+	r := &Reader{path: path, opts: o, today: dateNumber(now())}
 	m := newMatcher(o.Columns)
 	switch ext := strings.ToLower(filepath.Ext(path)); ext {
 	case ".csv":
@@ -145,7 +145,9 @@ func (r *Reader) findHeader(t table, m matcher) error {
 			for i, c := range cells {
 				h.Cells[i] = strings.TrimSpace(c)
 			}
-			r.tab, r.header, r.lastLine = t, h, line
+			// The data rows are parsed a batch ahead on another core.
+			_, csv := t.(*csvTable) // CSV has no numeric cells
+			r.tab, r.header, r.lastLine = prefetch(t, !csv), h, line
 			return nil
 		}
 		if n := len(found(h)); n > bestN {
@@ -224,7 +226,7 @@ func (r *Reader) row(cells []string, line int) batch.Row {
 	case r.tab.numeric(h.IDCard) && tooManyDigits(row.Cells[h.IDCard]):
 		row.Problem = &batch.Problem{Field: batch.FieldIDCard, Reason: reasonNumeric}
 	case !r.opts.NoPrecheck:
-		row.Problem = Check(row.Fields, r.today)
+		row.Problem = check(row.Fields, r.today)
 	}
 	return row
 }

@@ -1,0 +1,111 @@
+package reader
+
+import (
+	"errors"
+	"sync"
+)
+
+// errStopped is what next returns after close.
+var errStopped = errors.New("reader closed")
+
+// prefetchRows is how many rows travel together from the parsing goroutine.
+const prefetchRows = 256
+
+// prefetched reads a table on a goroutine of its own, a batch of rows ahead
+// of its caller, so that parsing the file and normalising and checking its
+// rows run on two cores. It keeps next's contract: rows in order, the
+// numeric flags of the row last returned, the table's error after its rows.
+type prefetched struct {
+	src     table
+	batches chan *rowBatch
+	stop    chan struct{}
+	wg      sync.WaitGroup
+
+	cur *rowBatch
+	i   int // the next row of cur
+}
+
+// rowBatch is a run of consecutive rows of a table.
+type rowBatch struct {
+	flat    []string // the cells of every row, one after the other
+	ends    []int    // row i is flat[ends[i-1]:ends[i]]
+	lines   []int
+	numeric [][]bool // per row, per cell; nil for a table without numeric cells
+	err     error    // after the rows: the error next returned (io.EOF at the end)
+}
+
+// prefetch starts reading t ahead. hasNumeric says whether t can report
+// numeric cells (XLSX), so their flags must travel with the rows.
+func prefetch(t table, hasNumeric bool) *prefetched {
+	p := &prefetched{src: t, batches: make(chan *rowBatch, 4), stop: make(chan struct{})}
+	p.wg.Add(1)
+	go func() {
+		defer p.wg.Done()
+		defer close(p.batches)
+		for {
+			b := &rowBatch{}
+			for len(b.lines) < prefetchRows {
+				cells, line, err := t.next()
+				if err != nil {
+					b.err = err
+					break
+				}
+				// The slice is the table's to reuse; its strings are not.
+				b.flat = append(b.flat, cells...)
+				b.ends = append(b.ends, len(b.flat))
+				b.lines = append(b.lines, line)
+				if hasNumeric {
+					flags := make([]bool, len(cells))
+					for i := range flags {
+						flags[i] = t.numeric(i)
+					}
+					b.numeric = append(b.numeric, flags)
+				}
+			}
+			select {
+			case p.batches <- b:
+			case <-p.stop:
+				return
+			}
+			if b.err != nil {
+				return
+			}
+		}
+	}()
+	return p
+}
+
+func (p *prefetched) next() ([]string, int, error) {
+	for p.cur == nil || p.i >= len(p.cur.lines) {
+		if p.cur != nil && p.cur.err != nil {
+			return nil, 0, p.cur.err
+		}
+		b, ok := <-p.batches
+		if !ok {
+			return nil, 0, errStopped
+		}
+		p.cur, p.i = b, 0
+	}
+	b, i := p.cur, p.i
+	p.i++
+	start := 0
+	if i > 0 {
+		start = b.ends[i-1]
+	}
+	return b.flat[start:b.ends[i]:b.ends[i]], b.lines[i], nil
+}
+
+func (p *prefetched) numeric(col int) bool {
+	if p.cur == nil || p.cur.numeric == nil || p.i == 0 {
+		return false
+	}
+	flags := p.cur.numeric[p.i-1]
+	return col >= 0 && col < len(flags) && flags[col]
+}
+
+// close stops the reading goroutine, then closes the table.
+func (p *prefetched) close() error {
+	close(p.stop)
+	p.wg.Wait()
+	return p.src.close()
+}
