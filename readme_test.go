@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/xuri/excelize/v2"
 )
 
 // readmeCommands returns the command lines of README.md's ```sh blocks:
@@ -43,7 +45,7 @@ func TestReadmeCommands(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Chdir(dir)
-	for _, cmd := range cmds {
+	for i, cmd := range cmds {
 		if strings.HasPrefix(cmd, "go test ") {
 			continue // this very test run
 		}
@@ -57,10 +59,26 @@ func TestReadmeCommands(t *testing.T) {
 			if code != exitOK {
 				t.Fatalf("%s: exit %d\n%s", cmd, code, stderr)
 			}
+			if i == 0 {
+				checkQuickStart(t)
+			}
 		})
 	}
-	// The quick start's promise: a results workbook beside the sample.
-	if _, err := os.Stat(filepath.Join("samples", "customers.results.xlsx")); err != nil {
-		t.Errorf("the first README command did not write samples/customers.results.xlsx: %v", err)
+}
+
+// checkQuickStart checks the promise of the README's first command: a
+// results workbook with both sheets beside the sample.
+func checkQuickStart(t *testing.T) {
+	t.Helper()
+	f, err := excelize.OpenFile(filepath.Join("samples", "customers.results.xlsx"))
+	if err != nil {
+		t.Fatalf("the first README command did not write samples/customers.results.xlsx: %v", err)
+	}
+	defer f.Close()
+	if got := f.GetSheetList(); len(got) != 2 || got[0] != "Results" || got[1] != "Summary" {
+		t.Errorf("sheets %v, want Results and Summary", got)
+	}
+	if rows, err := f.GetRows("Results"); err != nil || len(rows) != 27 {
+		t.Errorf("Results has %d rows (%v), want the header and the 26 rows of samples/customers.csv", len(rows), err)
 	}
 }
