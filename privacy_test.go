@@ -39,6 +39,7 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"github.com/bankcard4e/bankcard4e/batch"
+	"github.com/bankcard4e/bankcard4e/internal/fake"
 	"github.com/bankcard4e/bankcard4e/reader"
 	"github.com/bankcard4e/bankcard4e/verifier/simulator"
 	"github.com/bankcard4e/bankcard4e/writer"
@@ -797,8 +798,8 @@ func (rec *recorder) wire(t *testing.T) [][]byte {
 
 // answers is the Status and Result of each row of a .csv output.
 func answers(t *testing.T, path string) []string {
-	recs := readCSVOut(t, path)
-	st, res := column(t, recs[0], "Status"), column(t, recs[0], "Result")
+	recs := fake.ReadCSV(t, path)
+	st, res := fake.Column(t, recs[0], "Status"), fake.Column(t, recs[0], "Result")
 	var out []string
 	for _, r := range recs[1:] {
 		out = append(out, r[st]+" "+r[res])
@@ -1020,7 +1021,7 @@ func TestMaskedOutput(t *testing.T) {
 func outputRows(t *testing.T, path string) [][]string {
 	t.Helper()
 	if strings.HasSuffix(path, ".csv") {
-		return readCSVOut(t, path)
+		return fake.ReadCSV(t, path)
 	}
 	f, err := excelize.OpenFile(path)
 	if err != nil {
@@ -1067,14 +1068,14 @@ func TestEndpointCertificateVerified(t *testing.T) {
 	if code != exitRowErrors {
 		t.Errorf("exit %d, want %d (every row in error); stderr:\n%s", code, exitRowErrors, stderr)
 	}
-	recs := readCSVOut(t, out)
-	st, msg := column(t, recs[0], "Status"), column(t, recs[0], "Error")
+	recs := fake.ReadCSV(t, out)
+	st, msg := fake.Column(t, recs[0], "Status"), fake.Column(t, recs[0], "Error")
 	for i, r := range recs[1:] {
 		if r[st] != "error" || !strings.Contains(r[msg], "certificate") {
 			t.Errorf("row %d: %s %q, want an error naming the certificate", i+1, r[st], r[msg])
 		}
 	}
-	if rep := readReport(t, report); rep.Verified != 0 || rep.Charged != 0 {
+	if rep := fake.ReadReport(t, report); rep.Verified != 0 || rep.Charged != 0 {
 		t.Errorf("report: %d verified, %d charged, want none", rep.Verified, rep.Charged)
 	}
 }

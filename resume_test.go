@@ -67,7 +67,7 @@ func checkRows(t *testing.T, recs [][]string, n int) map[string]int {
 		t.Fatalf("%d output rows, want %d", len(recs)-1, n)
 	}
 	h := recs[0]
-	ref, status, result, reqID, errCol := column(t, h, "Ref"), column(t, h, "Status"), column(t, h, "Result"), column(t, h, "RequestId"), column(t, h, "Error")
+	ref, status, result, reqID, errCol := fake.Column(t, h, "Ref"), fake.Column(t, h, "Status"), fake.Column(t, h, "Result"), fake.Column(t, h, "RequestId"), fake.Column(t, h, "Error")
 	by := map[string]int{}
 	for i, rec := range recs[1:] {
 		by[rec[status]]++
@@ -167,8 +167,8 @@ func TestFaults(t *testing.T) {
 			if code != exitOK && code != exitRowErrors {
 				t.Fatalf("exit %d, want 0 or 2:\n%s", code, stderr)
 			}
-			by := checkRows(t, readCSVOut(t, v.out()), tt.rows)
-			rep, st := readReport(t, v.report()), sim.Stats()
+			by := checkRows(t, fake.ReadCSV(t, v.out()), tt.rows)
+			rep, st := fake.ReadReport(t, v.report()), sim.Stats()
 			t.Logf("simulator %+v; report charged %d possibly %d calls %d by_error %v; rows %v", st, rep.Charged, rep.PossiblyCharged, rep.Calls, rep.ByError, by)
 			checkTally(t, rep, st)
 			if !tt.fired(st, rep) {
@@ -193,8 +193,8 @@ func TestFaults(t *testing.T) {
 			if stderr, code := v.run(t); code != exitOK {
 				t.Fatalf("rerun: exit %d, want 0:\n%s", code, stderr)
 			}
-			checkRows(t, readCSVOut(t, v.out()), tt.rows)
-			rep, st = readReport(t, v.report()), sim.Stats()
+			checkRows(t, fake.ReadCSV(t, v.out()), tt.rows)
+			rep, st = fake.ReadReport(t, v.report()), sim.Stats()
 			checkTally(t, rep, st)
 			if resent := st.Requests - sumCounts(before); resent != by["error"] {
 				t.Errorf("rerun sent %d requests, want one for each of the %d rows in error", resent, by["error"])
@@ -233,7 +233,7 @@ func TestWrongSecret(t *testing.T) {
 			t.Errorf("stderr does not say %q:\n%s", want, stderr)
 		}
 	}
-	if rep := readReport(t, v.report()); !rep.Aborted || !strings.Contains(rep.AbortReason, "SignatureFailure") || rep.ExitCode != exitAborted {
+	if rep := fake.ReadReport(t, v.report()); !rep.Aborted || !strings.Contains(rep.AbortReason, "SignatureFailure") || rep.ExitCode != exitAborted {
 		t.Errorf("report: aborted %v, reason %q, exit %d", rep.Aborted, rep.AbortReason, rep.ExitCode)
 	}
 	if _, err := os.Stat(v.journal()); err != nil {
@@ -244,8 +244,8 @@ func TestWrongSecret(t *testing.T) {
 	if stderr, code := v.run(t); code != exitOK {
 		t.Fatalf("rerun with the right key: exit %d:\n%s", code, stderr)
 	}
-	checkRows(t, readCSVOut(t, v.out()), rows)
-	rep, st := readReport(t, v.report()), sim.Stats()
+	checkRows(t, fake.ReadCSV(t, v.out()), rows)
+	rep, st := fake.ReadReport(t, v.report()), sim.Stats()
 	checkTally(t, rep, st)
 	if rep.Charged != st.Charged {
 		t.Errorf("report charged %d, simulator %d", rep.Charged, st.Charged)
@@ -270,7 +270,7 @@ func TestArrearsResume(t *testing.T) {
 			t.Errorf("stderr does not say %q:\n%s", want, stderr)
 		}
 	}
-	rep1, st1 := readReport(t, v.report()), sim.Stats()
+	rep1, st1 := fake.ReadReport(t, v.report()), sim.Stats()
 	if st1.Charged != arrearsAfter || rep1.Charged != st1.Charged || rep1.PossiblyCharged != 0 {
 		t.Errorf("first run: simulator charged %d, report %d (possibly %d); want %d, equal, none possibly", st1.Charged, rep1.Charged, rep1.PossiblyCharged, arrearsAfter)
 	}
@@ -278,10 +278,10 @@ func TestArrearsResume(t *testing.T) {
 		t.Errorf("%d requests refused for arrears, want 1 to the 4 workers", after)
 	}
 	// The rows answered in the first run, by customer.
-	recs := readCSVOut(t, v.out())
+	recs := fake.ReadCSV(t, v.out())
 	h := recs[0]
-	status := column(t, h, "Status")
-	name, card, phone, id := column(t, h, "Name"), column(t, h, "BankCard"), column(t, h, "Phone"), column(t, h, "IdCard")
+	status := fake.Column(t, h, "Status")
+	name, card, phone, id := fake.Column(t, h, "Name"), fake.Column(t, h, "BankCard"), fake.Column(t, h, "Phone"), fake.Column(t, h, "IdCard")
 	var answered []batch.Fields
 	for _, rec := range recs[1:] {
 		if rec[status] == "verified" {
@@ -297,8 +297,8 @@ func TestArrearsResume(t *testing.T) {
 	if stderr, code := v.run(t); code != exitOK {
 		t.Fatalf("rerun: exit %d, want 0:\n%s", code, stderr)
 	}
-	checkRows(t, readCSVOut(t, v.out()), rows)
-	rep, st := readReport(t, v.report()), sim.Stats()
+	checkRows(t, fake.ReadCSV(t, v.out()), rows)
+	rep, st := fake.ReadReport(t, v.report()), sim.Stats()
 	checkTally(t, rep, st)
 	if st.Charged != rep.Charged {
 		t.Errorf("simulator charged %d, report %d: want equal (no double charge)", st.Charged, rep.Charged)
@@ -377,8 +377,8 @@ func TestResumeRefusesChangedRun(t *testing.T) {
 			if code != exitOK {
 				t.Fatalf("--fresh: exit %d, want 0:\n%s", code, stderr)
 			}
-			rep := readReport(t, v.report())
-			recs := readCSVOut(t, v.out())
+			rep := fake.ReadReport(t, v.report())
+			recs := fake.ReadCSV(t, v.out())
 			if rep.Rows != len(recs)-1 || rep.Resumed || strings.Contains(stderr, "resuming") {
 				t.Errorf("--fresh: report rows %d, output rows %d, resumed %v: want a new run over the current input", rep.Rows, len(recs)-1, rep.Resumed)
 			}

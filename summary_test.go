@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"github.com/bankcard4e/bankcard4e/internal/fake"
 	"github.com/bankcard4e/bankcard4e/verifier/simulator"
 	"path/filepath"
 	"strconv"
@@ -32,7 +33,7 @@ func TestSummaryTallyMatchesResults(t *testing.T) {
 		t.Fatal(err)
 	}
 	h := rows[0]
-	status, result, charged := column(t, h, "Status"), column(t, h, "Result"), column(t, h, "Charged")
+	status, result, charged := fake.Column(t, h, "Status"), fake.Column(t, h, "Result"), fake.Column(t, h, "Charged")
 	byCode := map[string]int{}
 	billing := map[string]string{}
 	counts := map[string]int{}

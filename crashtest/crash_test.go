@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/bankcard4e/bankcard4e/batch"
+	"github.com/bankcard4e/bankcard4e/internal/fake"
 	"github.com/bankcard4e/bankcard4e/verifier/simulator"
 )
 
@@ -130,8 +131,8 @@ func crashTest(t *testing.T, sig syscall.Signal) {
 		break
 	}
 	st := quiesce(t, sim)
-	rep := readReport(t, filepath.Join(dir, "r.json"))
-	got := readCSV(t, filepath.Join(dir, "out.csv"))
+	rep := fake.ReadReport(t, filepath.Join(dir, "r.json"))
+	got := fake.ReadCSV(t, filepath.Join(dir, "out.csv"))
 	if len(done) > 0 && !strings.Contains(lastStderr, "resuming from journal") {
 		t.Errorf("the last run did not say it resumed:\n%s", lastStderr)
 	}
@@ -145,7 +146,7 @@ func crashTest(t *testing.T, sig syscall.Signal) {
 
 	// The tally against the simulator.
 	header := got[0]
-	chargedCol := column(t, header, "Charged")
+	chargedCol := fake.Column(t, header, "Charged")
 	rowsCharged := 0
 	for _, rec := range got[1:] {
 		if rec[chargedCol] == "yes" {
@@ -232,8 +233,8 @@ func signalAt(sim *simulator.Simulator, target int, extra time.Duration, exited 
 func checkInterrupted(t *testing.T, run int, dir string, sim *simulator.Simulator, journalPath string) {
 	t.Helper()
 	st := quiesce(t, sim)
-	rep := readReport(t, filepath.Join(dir, "r.json"))
-	recs := readCSV(t, filepath.Join(dir, "out.csv"))
+	rep := fake.ReadReport(t, filepath.Join(dir, "r.json"))
+	recs := fake.ReadCSV(t, filepath.Join(dir, "out.csv"))
 	if rep.ExitCode != 130 || !rep.Interrupted || len(recs) != listRows+1 || rep.Rows != listRows {
 		t.Errorf("run %d interrupted: report exit %d, interrupted %v, rows %d, output rows %d; want 130, true, %d, %d",
 			run, rep.ExitCode, rep.Interrupted, rep.Rows, len(recs)-1, listRows, listRows)
@@ -259,7 +260,7 @@ func uninterrupted(t *testing.T, bin string, cfg simulator.Config) [][]string {
 	if err := cmd.Run(); err != nil {
 		t.Fatalf("uninterrupted run: %v\n%s", err, out)
 	}
-	return readCSV(t, filepath.Join(dir, "out.csv"))
+	return fake.ReadCSV(t, filepath.Join(dir, "out.csv"))
 }
 
 // compareOutputs compares two outputs row by row, every column but
@@ -273,7 +274,7 @@ func compareOutputs(t *testing.T, got, want [][]string) {
 	if !equal(got[0], h) {
 		t.Fatalf("output header %q, uninterrupted %q", got[0], h)
 	}
-	reqID := column(t, h, "RequestId")
+	reqID := fake.Column(t, h, "RequestId")
 	bad := 0
 	for i := 1; i < len(want); i++ {
 		g, w := got[i], want[i]
