@@ -30,15 +30,7 @@ func runApp(t *testing.T, ctx context.Context, args ...string) (stdout, stderr s
 // environment at its key pair.
 func startSim(t *testing.T, cfg simulator.Config) (*simulator.Simulator, string) {
 	t.Helper()
-	sim, err := simulator.New(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	url, err := sim.Start("127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { sim.Close() })
+	sim, url := fake.StartSimulator(t, cfg)
 	id, key := cfg.SecretID, cfg.SecretKey
 	if id == "" {
 		id, key = simulator.LocalSecretID, simulator.LocalSecretKey

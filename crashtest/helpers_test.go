@@ -64,17 +64,7 @@ func needBinary(t *testing.T) string {
 
 // startSim starts a simulator on loopback.
 func startSim(t *testing.T, cfg simulator.Config) (*simulator.Simulator, string) {
-	t.Helper()
-	sim, err := simulator.New(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	url, err := sim.Start("127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { sim.Close() })
-	return sim, url
+	return fake.StartSimulator(t, cfg)
 }
 
 // quiesce waits until every request the simulator received has ended

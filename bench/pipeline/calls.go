@@ -6,19 +6,13 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
-
-	"github.com/bankcard4e/bankcard4e/verifier/simulator"
 )
 
 // calls is the baseline of ownCost: o.rows signed calls from o.workers
 // goroutines (64 when 0, as batch.Run uses unthrottled) through the client
 // and an unthrottled simulator, with no reader, batch, journal or writer.
 func calls(ctx context.Context, o options) error {
-	sim, err := simulator.New(simulator.Config{})
-	if err != nil {
-		return err
-	}
-	svc, err := startService(sim, o.transport)
+	_, svc, err := unthrottled(o.transport)
 	if err != nil {
 		return err
 	}

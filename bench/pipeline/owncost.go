@@ -10,7 +10,6 @@ import (
 	"github.com/bankcard4e/bankcard4e/batch"
 	"github.com/bankcard4e/bankcard4e/batch/journal"
 	"github.com/bankcard4e/bankcard4e/reader"
-	"github.com/bankcard4e/bankcard4e/verifier/simulator"
 	"github.com/bankcard4e/bankcard4e/writer"
 )
 
@@ -19,11 +18,7 @@ import (
 // and prints rows per second and CPU per row. Simulator and client share
 // this process, so the CPU per row includes the simulator's.
 func ownCost(ctx context.Context, o options) error {
-	sim, err := simulator.New(simulator.Config{})
-	if err != nil {
-		return err
-	}
-	svc, err := startService(sim, o.transport)
+	sim, svc, err := unthrottled(o.transport)
 	if err != nil {
 		return err
 	}

@@ -106,3 +106,17 @@ type pipeAddr struct{}
 
 func (pipeAddr) Network() string { return "pipe" }
 func (pipeAddr) String() string  { return "pipe" }
+
+// unthrottled is a simulator with no rate limit and no latency, served over
+// transport: the service of the own-cost benchmarks.
+func unthrottled(transport string) (*simulator.Simulator, *service, error) {
+	sim, err := simulator.New(simulator.Config{})
+	if err != nil {
+		return nil, nil, err
+	}
+	svc, err := startService(sim, transport)
+	if err != nil {
+		return nil, nil, err
+	}
+	return sim, svc, nil
+}

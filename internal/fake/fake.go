@@ -1,6 +1,7 @@
-// Package fake makes customer lists for tests and benchmarks: made-up people
-// who pass every local check, distinct for distinct numbers, so a list of
-// any size can be generated without real personal data.
+// Package fake is what the tests and benchmarks share: made-up people who
+// pass every local check, distinct for distinct numbers, so a list of any
+// size can be generated without real personal data; readers of verify's
+// outputs; and a simulator served for the length of one test.
 package fake
 
 import (

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/bankcard4e/bankcard4e/batch"
+	"github.com/bankcard4e/bankcard4e/verifier/simulator"
 )
 
 // ReadCSV reads a .csv output of verify (its UTF-8 BOM stripped) into
@@ -49,4 +50,20 @@ func Column(tb testing.TB, header []string, name string) int {
 	}
 	tb.Fatalf("no column %q in %v", name, header)
 	return -1
+}
+
+// StartSimulator serves a simulator made from cfg on a free loopback port
+// for the life of tb's test, and returns it with its base URL.
+func StartSimulator(tb testing.TB, cfg simulator.Config) (*simulator.Simulator, string) {
+	tb.Helper()
+	sim, err := simulator.New(cfg)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	url, err := sim.Start("127.0.0.1:0")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { sim.Close() })
+	return sim, url
 }
