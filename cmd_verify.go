@@ -1,8 +1,10 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"crypto/sha256"
+	"encoding/csv"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -367,6 +369,13 @@ func refuseRepeat(o *verifyOptions, inputSHA, tmpDir string) error {
 	if _, err := os.Stat(o.journal); err == nil {
 		return nil // a journal: the rerun resumes
 	}
+	if strings.EqualFold(filepath.Ext(o.out), ".csv") {
+		if csvHoldsInput(o) {
+			return fmt.Errorf("output %q already holds a result for every row of this input and there is no journal to resume from; verifying again would charge its rows again: "+
+				"pass --fresh to verify again anyway, or --out to write somewhere else", o.out)
+		}
+		return nil
+	}
 	p, ok, err := writer.ReadPrevious(o.out, tmpDir)
 	if err != nil || !ok || !strings.EqualFold(p.InputSHA256, inputSHA) {
 		return nil // not an earlier run of this input: it will be replaced
@@ -377,6 +386,56 @@ func refuseRepeat(o *verifyOptions, inputSHA, tmpDir string) error {
 	}
 	return fmt.Errorf("output %q already holds the results of this input (run %s at %s); verifying again would charge its rows again: "+
 		"pass --fresh to verify again anyway, or --out to write somewhere else", o.out, state, p.Finished)
+}
+
+// csvHoldsInput reports whether the .csv output holds, row for row, the
+// input's cells followed by result columns: the output of an earlier run of
+// this list. (A .csv output has no Summary with the input's fingerprint; a
+// masked one does not match and is not recognised.)
+func csvHoldsInput(o *verifyOptions) bool {
+	f, err := os.Open(o.out)
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	br := bufio.NewReader(f)
+	if bom, _ := br.Peek(3); string(bom) == "\xEF\xBB\xBF" {
+		br.Discard(3)
+	}
+	out := csv.NewReader(br)
+	out.FieldsPerRecord = -1
+	src, err := reader.Open(o.input, o.readOpts)
+	if err != nil {
+		return false
+	}
+	defer src.Close()
+	h, err := out.Read()
+	if err != nil || !prefixEqual(h, src.Header().Cells) || len(h) != len(src.Header().Cells)+6 || h[len(h)-6] != "Status" {
+		return false
+	}
+	for {
+		row, err := src.Next()
+		rec, outErr := out.Read()
+		switch {
+		case errors.Is(err, io.EOF):
+			return errors.Is(outErr, io.EOF)
+		case err != nil || outErr != nil || !prefixEqual(rec, row.Cells):
+			return false
+		}
+	}
+}
+
+// prefixEqual reports whether rec starts with cells.
+func prefixEqual(rec, cells []string) bool {
+	if len(rec) < len(cells) {
+		return false
+	}
+	for i, c := range cells {
+		if rec[i] != c {
+			return false
+		}
+	}
+	return true
 }
 
 // xlsxMaxRows is the most data rows an .xlsx Results sheet holds (Excel's

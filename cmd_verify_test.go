@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"github.com/bankcard4e/bankcard4e/verifier/simulator"
 	"os"
 	"path/filepath"
@@ -42,32 +43,42 @@ func TestFitsRows(t *testing.T) {
 }
 
 // Rerunning a finished list would charge every row again: refused unless
-// --fresh; a changed input is verified.
+// --fresh, for .xlsx and .csv outputs alike; a changed input is verified.
 func TestVerifyRefusesRepeat(t *testing.T) {
-	sim, url := startSim(t, simulator.Config{})
-	dir := t.TempDir()
-	input := writeList(t, dir, 10)
-	out := filepath.Join(dir, "out.xlsx")
-	args := []string{"verify", "--endpoint", url, "--quiet", "--qps", "200", "--out", out}
-	if _, stderr, code := runApp(t, context.Background(), append(args, input)...); code != exitOK {
-		t.Fatalf("first run: exit %d\n%s", code, stderr)
-	}
-	before := sim.Stats().Requests
-	_, stderr, code := runApp(t, context.Background(), append(args, input)...)
-	if code != exitFatal || !strings.Contains(stderr, "already holds the results of this input") || !strings.Contains(stderr, "--fresh") {
-		t.Fatalf("rerun: exit %d\n%s", code, stderr)
-	}
-	if got := sim.Stats().Requests; got != before {
-		t.Errorf("the refused rerun sent %d requests", got-before)
-	}
-	if _, stderr, code := runApp(t, context.Background(), append(args, "--fresh", input)...); code != exitOK {
-		t.Fatalf("--fresh: exit %d\n%s", code, stderr)
-	}
-	if err := os.WriteFile(input, append(mustRead(t, input), []byte("R99999,新客户,6222021234567890,13900000000,110105199001010011\n")...), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	if _, stderr, code := runApp(t, context.Background(), append(args, input)...); code != exitOK {
-		t.Fatalf("changed input: exit %d\n%s", code, stderr)
+	for _, name := range []string{"out.xlsx", "out.csv"} {
+		t.Run(name, func(t *testing.T) {
+			sim, url := startSim(t, simulator.Config{})
+			dir := t.TempDir()
+			input := writeList(t, dir, 10)
+			out := filepath.Join(dir, name)
+			args := []string{"verify", "--endpoint", url, "--quiet", "--qps", "200", "--out", out}
+			if _, stderr, code := runApp(t, context.Background(), append(args, input)...); code != exitOK {
+				t.Fatalf("first run: exit %d\n%s", code, stderr)
+			}
+			before := sim.Stats().Requests
+			_, stderr, code := runApp(t, context.Background(), append(args, input)...)
+			if code != exitFatal || !strings.Contains(stderr, "already holds") || !strings.Contains(stderr, "--fresh") {
+				t.Fatalf("rerun: exit %d\n%s", code, stderr)
+			}
+			if got := sim.Stats().Requests; got != before {
+				t.Errorf("the refused rerun sent %d requests", got-before)
+			}
+			if _, stderr, code := runApp(t, context.Background(), append(args, "--fresh", input)...); code != exitOK {
+				t.Fatalf("--fresh: exit %d\n%s", code, stderr)
+			}
+			f := person(500)
+			extra := fmt.Sprintf("R99999,%s,%s,%s,%s\n", f.Name, f.BankCard, f.Phone, f.IDCard)
+			if err := os.WriteFile(input, append(mustRead(t, input), extra...), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			before = sim.Stats().Requests
+			if _, stderr, code := runApp(t, context.Background(), append(args, input)...); code != exitOK {
+				t.Fatalf("changed input: exit %d\n%s", code, stderr)
+			}
+			if sim.Stats().Requests == before {
+				t.Error("the changed list was not verified")
+			}
+		})
 	}
 }
 
