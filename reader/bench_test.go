@@ -149,6 +149,24 @@ func (p *peak) report(b *testing.B) {
 
 const sampleEvery = 1 << 16
 
+// drain calls next until io.EOF, sampling the heap now and then, and
+// returns how many rows it read.
+func drain(b *testing.B, p *peak, next func() error) int {
+	n := 0
+	for {
+		err := next()
+		if err == io.EOF {
+			return n
+		}
+		if err != nil {
+			b.Fatal(err)
+		}
+		if n++; n%sampleEvery == 0 {
+			p.sample()
+		}
+	}
+}
+
 func benchReader(b *testing.B, path string) {
 	b.ReportAllocs()
 	var p peak
@@ -157,19 +175,7 @@ func benchReader(b *testing.B, path string) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		n := 0
-		for {
-			_, err := r.Next()
-			if err == io.EOF {
-				break
-			}
-			if err != nil {
-				b.Fatal(err)
-			}
-			if n++; n%sampleEvery == 0 {
-				p.sample()
-			}
-		}
+		n := drain(b, &p, func() error { _, err := r.Next(); return err })
 		r.Close()
 		if n != *benchRows {
 			b.Fatalf("read %d rows, want %d", n, *benchRows)
@@ -202,19 +208,7 @@ func BenchmarkBareCSV1M(b *testing.B) {
 		}
 		r := csv.NewReader(bufio.NewReader(f))
 		r.ReuseRecord = true
-		n := 0
-		for {
-			_, err := r.Read()
-			if err == io.EOF {
-				break
-			}
-			if err != nil {
-				b.Fatal(err)
-			}
-			if n++; n%sampleEvery == 0 {
-				p.sample()
-			}
-		}
+		drain(b, &p, func() error { _, err := r.Read(); return err })
 		f.Close()
 	}
 	p.report(b)

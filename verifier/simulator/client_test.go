@@ -234,16 +234,7 @@ func TestStatsExactUnderConcurrency(t *testing.T) {
 	sim, base := start(t, Config{Faults: Faults{Busy: 0.2, Throttle: 0.1, InternalError: 0.1, HTTP5xx: 0.1}, Seed: 3})
 	c := client(t, base, nil)
 	const n = 200
-	answers := make([]batch.Answer, n)
-	var wg sync.WaitGroup
-	for i := range n {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			answers[i] = c.Verify(context.Background(), person(i))
-		}()
-	}
-	wg.Wait()
+	answers := verifyAll(c, n)
 	var charged, free, other int
 	for _, a := range answers {
 		switch a.Class {
@@ -274,16 +265,7 @@ func TestStatsBracketWithDrops(t *testing.T) {
 	sim, base := start(t, Config{Faults: Faults{DropBefore: 0.15, DropAfter: 0.15}, Seed: 5})
 	c := client(t, base, nil)
 	const n = 200
-	answers := make([]batch.Answer, n)
-	var wg sync.WaitGroup
-	for i := range n {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			answers[i] = c.Verify(context.Background(), person(i))
-		}()
-	}
-	wg.Wait()
+	answers := verifyAll(c, n)
 	var charged, lost int
 	for _, a := range answers {
 		switch a.Class {
@@ -318,3 +300,19 @@ func person(i int) batch.Fields {
 }
 
 func pad3(i int) string { return fmt.Sprintf("%03d", i%1000) }
+
+// verifyAll sends person(0) … person(n-1) at once, one goroutine each, and
+// returns the answers in that order.
+func verifyAll(c batch.Verifier, n int) []batch.Answer {
+	answers := make([]batch.Answer, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			answers[i] = c.Verify(context.Background(), person(i))
+		}()
+	}
+	wg.Wait()
+	return answers
+}
