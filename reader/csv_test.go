@@ -310,3 +310,17 @@ func TestOpenErrors(t *testing.T) {
 		})
 	}
 }
+
+// An empty file, or one of blank lines, says so instead of claiming to have
+// found every column.
+func TestEmptyFileSaysItIsEmpty(t *testing.T) {
+	for name, data := range map[string]string{"empty": "", "blank lines": "\n,,\n\n"} {
+		t.Run(name, func(t *testing.T) {
+			p := writeFile(t, "in.csv", []byte(data))
+			_, err := Open(p, Options{})
+			if !errors.Is(err, ErrNoHeader) || !strings.Contains(err.Error(), "no non-empty row") {
+				t.Errorf("Open = %v", err)
+			}
+		})
+	}
+}

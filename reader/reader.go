@@ -155,7 +155,9 @@ func (r *Reader) findHeader(t table, m matcher) error {
 		}
 	}
 	have := "none of them"
-	if f := found(best); len(f) > 0 {
+	if bestN < 0 {
+		have = "the file has no non-empty row"
+	} else if f := found(best); len(f) > 0 {
 		have = strings.Join(f, ", ")
 	}
 	return fmt.Errorf("%w with name, bankcard, phone and idcard in the first %d non-empty rows (found: %s)", ErrNoHeader, maxHeaderSearch, have)
