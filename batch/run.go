@@ -167,8 +167,7 @@ func (r *run) produce() error {
 			return nil
 		}
 		if err != nil {
-			err = fmt.Errorf("read input: %w", err)
-			r.fail(err)
+			r.fail(err) // the source's error names the file and the line
 			return err
 		}
 		select {
