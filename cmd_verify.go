@@ -210,7 +210,15 @@ func runVerify(c *cli.Context) error {
 	if err := writer.CheckWritable(o.out); err != nil {
 		return withCode(exitFatal, err)
 	}
-	if err := checkFitsXLSX(o, size); err != nil {
+	// Read the whole input once before any call: a file that breaks off
+	// half-way (a stray quote, a damaged sheet) is refused now, not after
+	// paying for the rows above the break. The count also sets the
+	// progress bar's total and tells whether an .xlsx output can hold it.
+	rows, err := countRows(o, math.MaxInt)
+	if err != nil {
+		return withCode(exitFatal, fmt.Errorf("%w; no call was sent", err))
+	}
+	if err := fitsXLSX(o, rows, xlsxMaxRows); err != nil {
 		return withCode(exitFatal, err)
 	}
 	tmpDir, err := privateTempDir()
@@ -263,13 +271,7 @@ func runVerify(c *cli.Context) error {
 		fmt.Fprintf(stderr, "resuming from journal %s: %d rows already final, %d rows with earlier attempts\n", o.journal, len(state.Final), len(state.Carry))
 	}
 	prog := newProgress(stderr, c.Bool("quiet"))
-	if prog.tty && !prog.quiet {
-		// The bar shows an ETA: count the rows first (seconds for a
-		// million, against hours of calls).
-		if n, err := countRows(o, math.MaxInt); err == nil {
-			prog.total = n
-		}
-	}
+	prog.total = rows
 	cfg.Progress = prog.update
 	stopProgress := prog.start()
 
@@ -442,31 +444,15 @@ func prefixEqual(rec, cells []string) bool {
 // 1,048,576 rows less the header).
 const xlsxMaxRows = 1<<20 - 1
 
-// minRowBytes is less than any CSV row holding the four elements can take:
-// a row of a file smaller than xlsxMaxRows × minRowBytes cannot overflow.
-const minRowBytes = 40
-
-// checkFitsXLSX refuses, before any call is sent, a CSV input with more
-// rows than an .xlsx output can hold: finding out at that row would leave
-// a run that paid for every row before it without a workbook to show.
-func checkFitsXLSX(o *verifyOptions, size int64) error {
-	return fitsRows(o, size, xlsxMaxRows)
-}
-
-// fitsRows is checkFitsXLSX for a sheet of limit rows.
-func fitsRows(o *verifyOptions, size int64, limit int) error {
-	if !strings.EqualFold(filepath.Ext(o.out), ".xlsx") || size < int64(limit)*minRowBytes {
+// fitsXLSX refuses an input of rows data rows when the output is an .xlsx
+// sheet of at most limit rows: finding out at that row would leave a run
+// that paid for every row before it without a workbook to show.
+func fitsXLSX(o *verifyOptions, rows, limit int) error {
+	if !strings.EqualFold(filepath.Ext(o.out), ".xlsx") || rows <= limit {
 		return nil
 	}
-	n, err := countRows(o, limit+1)
-	if err != nil {
-		return err
-	}
-	if n > limit {
-		return fmt.Errorf("input %q has more than %d rows, more than an .xlsx sheet holds: write the output as .csv (--out %s)",
-			o.input, limit, strings.TrimSuffix(o.out, filepath.Ext(o.out))+".csv")
-	}
-	return nil
+	return fmt.Errorf("input %q has %d rows, more than the %d an .xlsx sheet holds: write the output as .csv (--out %s)",
+		o.input, rows, limit, strings.TrimSuffix(o.out, filepath.Ext(o.out))+".csv")
 }
 
 // countRows counts the data rows of the input, stopping at most.

@@ -10,28 +10,22 @@ import (
 	"testing"
 )
 
-// A CSV with more rows than the .xlsx output holds is refused before any
-// call; the same list with a .csv output, or a list that fits, passes.
-func TestFitsRows(t *testing.T) {
-	dir := t.TempDir()
-	input := writeList(t, dir, 30)
-	st, err := os.Stat(input)
-	if err != nil {
-		t.Fatal(err)
-	}
+// A list with more rows than the .xlsx output holds is refused; the same
+// list with a .csv output, or a list that fits, passes.
+func TestFitsXLSX(t *testing.T) {
 	tests := []struct {
 		out     string
-		limit   int
+		rows    int
 		wantErr bool
 	}{
-		{"out.xlsx", 10, true},
-		{"out.csv", 10, false},
-		{"out.xlsx", 30, false},
+		{"out.xlsx", 11, true},
+		{"out.csv", 11, false},
+		{"out.xlsx", 10, false},
 	}
 	for _, tt := range tests {
-		t.Run(tt.out+"/"+strings.Repeat("x", tt.limit/10), func(t *testing.T) {
-			o := &verifyOptions{input: input, out: filepath.Join(dir, tt.out)}
-			err := fitsRows(o, st.Size(), tt.limit)
+		t.Run(fmt.Sprint(tt.out, tt.rows), func(t *testing.T) {
+			o := &verifyOptions{input: "list.csv", out: tt.out}
+			err := fitsXLSX(o, tt.rows, 10)
 			if (err != nil) != tt.wantErr {
 				t.Fatalf("err = %v, want error %v", err, tt.wantErr)
 			}
@@ -39,6 +33,25 @@ func TestFitsRows(t *testing.T) {
 				t.Errorf("the error does not say to write .csv: %v", err)
 			}
 		})
+	}
+}
+
+// A file that breaks off below good rows (here a stray quote) is refused
+// before any call, with the line named: a run that paid for the rows above
+// the break and then failed would leave no output to show for them.
+func TestVerifyRefusesBrokenFileBeforeAnyCall(t *testing.T) {
+	sim, url := startSim(t, simulator.Config{})
+	dir := t.TempDir()
+	input := writeList(t, dir, 50)
+	if err := os.WriteFile(input, append(mustRead(t, input), "R99999,\"unterminated,6222021234567890,13900000000,x\n"...), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_, stderr, code := runApp(t, context.Background(), "verify", "--endpoint", url, "--quiet", "--qps", "500", "--out", filepath.Join(dir, "out.csv"), input)
+	if code != exitFatal || !strings.Contains(stderr, "line 52") || !strings.Contains(stderr, "no call was sent") {
+		t.Fatalf("exit %d, want 1 naming line 52:\n%s", code, stderr)
+	}
+	if got := sim.Stats().Requests; got != 0 {
+		t.Errorf("%d requests sent for a file that cannot be read to the end", got)
 	}
 }
 
