@@ -144,8 +144,10 @@ type Status string
 // The statuses of SPEC section 8.
 const (
 	StatusVerified     Status = "verified"
+	StatusReused       Status = "reused" // answered from the memory of earlier runs (SPEC 11): no call
 	StatusDuplicate    Status = "duplicate"
 	StatusInvalid      Status = "invalid"
+	StatusDeferred     Status = "deferred" // held back by the card guard (--max-per-card); a later run sends it
 	StatusError        Status = "error"
 	StatusNotAttempted Status = "not attempted"
 )
@@ -171,7 +173,11 @@ type Outcome struct {
 	Error       string  `json:"e,omitempty"`
 	Calls       int     `json:"n,omitempty"` // attempts sent for this row, over every run
 	Lost        int     `json:"l,omitempty"` // attempts whose answer was lost: possibly charged
-	Duplicate   int     `json:"-"`           // for StatusDuplicate: Index of the first copy
+	// AnsweredAt is when the service gave the answer (UTC), for verified,
+	// reused and duplicate rows; zero otherwise. For a deferred row it is
+	// when the card may be checked again.
+	AnsweredAt time.Time `json:"t,omitzero"`
+	Duplicate  int       `json:"-"` // for StatusDuplicate: Index of the first copy
 }
 
 // Result is one finished row, as the sink receives it.
@@ -202,7 +208,12 @@ type Report struct {
 	Output          string         `json:"output,omitempty"`
 	Rows            int            `json:"rows"`
 	Blank           int            `json:"blank"`
+	Sheet           string         `json:"sheet,omitempty"` // XLSX sheet read; "" for CSV
+	HeaderRow       int            `json:"header_row"`      // 1-based row of the header in the file or sheet
 	Verified        int            `json:"verified"`
+	Reused          int            `json:"reused"`
+	Deferred        int            `json:"deferred"`
+	Verdicts        map[string]int `json:"verdicts"` // rows by Verdict, every verdict present
 	Duplicates      int            `json:"duplicates"`
 	Invalid         int            `json:"invalid"`
 	Errors          int            `json:"errors"`
@@ -217,6 +228,7 @@ type Report struct {
 	Tally           []TallyEntry   `json:"tally"`
 	Price           *float64       `json:"price"`
 	Cost            *float64       `json:"cost"`
+	Currency        string         `json:"currency,omitempty"`
 	MaxCost         *float64       `json:"max_cost"` // (charged + possibly_charged) × price
 	StartedAt       time.Time      `json:"started_at"`
 	FinishedAt      time.Time      `json:"finished_at"`

@@ -1,0 +1,71 @@
+package batch
+
+import (
+	"context"
+	"time"
+)
+
+// MemoryKey names a row's four elements (or a bank card alone) in the
+// memory of earlier answers: an HMAC-SHA256 under the memory's secret key,
+// never the elements themselves and never a plain hash of them.
+type MemoryKey [32]byte
+
+// Remembered is one final answer of the service, as the memory keeps it.
+// It holds no personal data.
+type Remembered struct {
+	Result      string
+	Description string // service text, already scrubbed of long digit runs
+	Charged     Charged
+	RequestID   string
+	AnsweredAt  time.Time // when the service answered (UTC)
+	Endpoint    string    // the service's scheme://host:port; answers of another endpoint are not reused
+}
+
+// CardReservation is the card guard's answer to one ReserveCard call.
+type CardReservation struct {
+	OK bool // the call may be sent: it was counted
+	// ID names the counted call, for ReleaseCard; meaningful when OK.
+	ID string
+	// Next, when !OK, is when the oldest counted call leaves the 24-hour
+	// window, so the card may be checked again.
+	Next time.Time
+}
+
+// Memory remembers the service's answers across runs and lists (SPEC
+// section 11), and counts calls per bank card for the card guard.
+//
+// Every method blocks on the store's I/O, returns ctx's error when ctx is
+// done first, and is safe for concurrent use by many goroutines; the
+// implementations are also safe for many processes (and, for a shared
+// store, many hosts) using one store at once.
+type Memory interface {
+	// RowKey is the key of f's normalised four elements and cert type
+	// ("" and "0" are the same). Equal fields give equal keys under one
+	// memory secret.
+	RowKey(f Fields) MemoryKey
+	// CardKey is the key of a normalised bank card number alone, for the
+	// card guard. It never equals a RowKey.
+	CardKey(bankCard string) MemoryKey
+
+	// Lookup returns the newest answer recorded for key from endpoint
+	// whose AnsweredAt is at or after since; ok is false when there is none.
+	Lookup(ctx context.Context, key MemoryKey, endpoint string, since time.Time) (r Remembered, ok bool, err error)
+	// Record stores a final answer for key. The run never records -18 or
+	// -19 answers or lost calls: they are not reusable.
+	Record(ctx context.Context, key MemoryKey, r Remembered) error
+
+	// ReserveCard counts one call for card at now when fewer than max
+	// calls were counted for it in the 24 hours before now, atomically
+	// across every process sharing the store. max <= 0 always succeeds
+	// without counting.
+	ReserveCard(ctx context.Context, card MemoryKey, now time.Time, max int) (CardReservation, error)
+	// ReleaseCard uncounts a reserved call that cannot have reached the
+	// card's bank (throttled, 5xx, never sent).
+	ReleaseCard(ctx context.Context, card MemoryKey, id string) error
+
+	// Prune deletes the answers and card counts older than before and
+	// returns how many answers it deleted.
+	Prune(ctx context.Context, before time.Time) (int, error)
+	// Close releases the store. The Memory must not be used after.
+	Close() error
+}
