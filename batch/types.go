@@ -224,7 +224,8 @@ type Report struct {
 	UnknownResults  int            `json:"unknown_results"`
 	PossiblyCharged int            `json:"possibly_charged"`
 	ByResult        map[string]int `json:"by_result"`
-	ByError         map[string]int `json:"by_error"`
+	ByError         map[string]int `json:"by_error"`        // rows that ended in error, by the code of their last answer
+	Retried         map[string]int `json:"retried_by_code"` // answers that were retried (throttles, 5xx, lost, busy), by code
 	Tally           []TallyEntry   `json:"tally"`
 	Price           *float64       `json:"price"`
 	Cost            *float64       `json:"cost"`
@@ -239,6 +240,7 @@ type Report struct {
 	Resumed         bool           `json:"resumed"`
 	Aborted         bool           `json:"aborted"`
 	AbortReason     string         `json:"abort_reason"`
+	AbortCode       AbortCode      `json:"abort_code,omitempty"`
 	Interrupted     bool           `json:"interrupted"`
 	ExitCode        int            `json:"exit_code"`
 }
@@ -274,3 +276,26 @@ func (k Keyer) Key(f Fields) Key {
 
 // Key is a de-duplication key made by a Keyer.
 type Key [2]uint64
+
+// AbortCode says, as data, why a run stopped sending before every row had
+// a final outcome; AbortReason says it in words.
+type AbortCode string
+
+// The reasons a run aborts (exit 3).
+const (
+	AbortService    AbortCode = "service"     // the service answered with an abort code (auth, arrears, …)
+	AbortBreaker    AbortCode = "breaker"     // the circuit breaker: no final answers
+	AbortLocal      AbortCode = "local"       // a local failure retrying cannot mend: certificate, proxy, DNS
+	AbortBudget     AbortCode = "budget"      // --max-charged reached
+	AbortSharedLost AbortCode = "shared-lost" // the shared limiter or memory became unreachable
+)
+
+// StartGate admits the start of every attempt on top of the run's own
+// limiter, for a budget shared by every run on one account (SPEC section
+// 12). Wait blocks until one start is allowed or ctx is done, and returns
+// ctx's error then; any other error means the gate is lost, so the run
+// stops sending and aborts with AbortSharedLost. It is safe for concurrent
+// use.
+type StartGate interface {
+	Wait(ctx context.Context) error
+}
