@@ -35,6 +35,7 @@ type Resume struct {
 // Progress is a snapshot of a running run, for the progress bar and log lines.
 type Progress struct {
 	Done            int // rows written to the sink
+	Answered        int // rows whose outcome is known, in any order (>= Done): moves with every answer
 	Calls           int // attempts sent in this run
 	Charged         int
 	PossiblyCharged int
@@ -56,6 +57,30 @@ type Config struct {
 
 	Journal Journal // nil: no journal
 	Resume  *Resume // nil: nothing to resume
+
+	// Repeats names the rows that occur more than once in the input (from
+	// a RepeatFinder over a first pass): only their answers are kept for
+	// de-duplication. nil: every distinct row's answer is kept.
+	Repeats *Repeats
+
+	// Memory of earlier answers and the card guard (SPEC section 11); nil:
+	// none (no reuse, no recording, no card guard).
+	Memory Memory
+	// Endpoint is the service's scheme://host:port, as the memory records
+	// and matches it: answers of another endpoint are not reused.
+	Endpoint string
+	// ReuseWithin: a row whose four elements got a final Result from
+	// Endpoint at most this long ago is answered from the Memory; 0: never
+	// reuse (answers are still recorded).
+	ReuseWithin time.Duration
+	// MaxPerCard: at most this many calls reach the service for one bank
+	// card in any 24 hours, over every run sharing the Memory; rows over it
+	// are deferred. 0: guard off. Needs Memory.
+	MaxPerCard int
+	// MaxCharged: the run stops sending (AbortBudget) before the job's
+	// charged, possibly charged and in-flight calls, counted over its
+	// resumed runs (Resume), would pass this. 0: no budget.
+	MaxCharged int
 
 	Now      func() time.Time // nil: time.Now
 	Progress func(Progress)   // called after each written row, from one goroutine; nil: none

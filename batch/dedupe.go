@@ -3,21 +3,27 @@ package batch
 import (
 	"encoding/hex"
 	"sync"
+	"time"
 )
 
-// dedupe remembers, for every distinct set of four elements, the first row
-// that carried it and — once that row is written — its answer, so that later
-// copies are not sent and get the same Result, Description and RequestId.
+// dedupe remembers, for every distinct set of four elements that may
+// repeat, the first row that carried it and — once that row is written —
+// its answer, so that later copies are not sent and get the same Result,
+// Description, RequestId and Answered at.
 //
-// Memory per distinct row is small and fixed: a 16-byte key (Keyer), the first row's
-// index, an index into a table of interned answers, and the RequestId packed
-// into 16 bytes when it is a UUID (as the service's are). Safe for
+// With a Repeats set (made by a first pass over the input) only the rows
+// it names are remembered at all: a row that occurs once costs nothing
+// here. Without one, every distinct row is. Memory per remembered row is
+// small and fixed: a 16-byte key (Keyer), the first row's index, an index
+// into a table of interned answers, the answer's time, and the RequestId
+// packed into 16 bytes when it is a UUID (as the service's are). Safe for
 // concurrent use.
 type dedupe struct {
 	keyer   Keyer
+	repeats *Repeats // nil: any row may repeat
 	mu      sync.Mutex
 	entries map[Key]dupEntry
-	answers []Outcome // interned answers without RequestId, Calls, Lost
+	answers []Outcome // interned answers without RequestId, Calls, Lost, AnsweredAt
 	index   map[Outcome]uint32
 	odd     map[int]string // RequestIds that are not UUIDs, by first row
 }
@@ -25,34 +31,47 @@ type dedupe struct {
 type dupEntry struct {
 	first  int32
 	answer uint32 // 1 + index into answers; 0 while the first row is unwritten
+	at     int64  // AnsweredAt, Unix nanoseconds; 0 when zero
 	uuid   [16]byte
 }
 
-func newDedupe() *dedupe {
-	return &dedupe{
+// newDedupe returns a dedupe that remembers the rows of repeats, or every
+// row when repeats is nil.
+func newDedupe(repeats *Repeats) *dedupe {
+	d := &dedupe{
 		keyer:   NewKeyer(),
+		repeats: repeats,
 		entries: make(map[Key]dupEntry),
 		index:   make(map[Outcome]uint32),
 		odd:     make(map[int]string),
 	}
+	if repeats != nil {
+		d.keyer = repeats.keyer
+	}
+	return d
 }
 
-// first registers row as the first copy of f, or returns the index of the
-// first copy already registered and false.
-func (d *dedupe) first(f Fields, row int) (int, bool) {
-	k := d.keyer.Key(f)
+// key is the de-duplication key of f.
+func (d *dedupe) key(f Fields) Key { return d.keyer.Key(f) }
+
+// first registers row as the first copy of key k, or returns the index of
+// the first copy already registered and first false. tracked says whether
+// the row's answer must be given to written (its key may repeat).
+func (d *dedupe) first(k Key, row int) (firstRow int, first, tracked bool) {
+	if d.repeats != nil && !d.repeats.has(k) {
+		return row, true, false
+	}
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	if e, ok := d.entries[k]; ok {
-		return int(e.first), false
+		return int(e.first), false, true
 	}
 	d.entries[k] = dupEntry{first: int32(row)}
-	return row, true
+	return row, true, true
 }
 
-// written records the outcome of the first copy of f.
-func (d *dedupe) written(f Fields, o Outcome) {
-	k := d.keyer.Key(f)
+// written records the outcome of the first copy of key k.
+func (d *dedupe) written(k Key, o Outcome) {
 	shared := Outcome{Status: o.Status, Result: o.Result, Description: o.Description, Charged: o.Charged, Error: o.Error}
 	d.mu.Lock()
 	defer d.mu.Unlock()
@@ -64,6 +83,9 @@ func (d *dedupe) written(f Fields, o Outcome) {
 		d.index[shared] = i
 	}
 	e.answer = i
+	if !o.AnsweredAt.IsZero() {
+		e.at = o.AnsweredAt.UnixNano()
+	}
 	if u, ok := parseUUID(o.RequestID); ok {
 		e.uuid = u
 	} else if o.RequestID != "" {
@@ -72,10 +94,11 @@ func (d *dedupe) written(f Fields, o Outcome) {
 	d.entries[k] = e
 }
 
-// copyOf returns the outcome a later copy of f gets: the first copy's answer
-// with Status duplicate and Charged no.
-func (d *dedupe) copyOf(f Fields) Outcome {
-	k := d.keyer.Key(f)
+// copyOf returns the outcome a later copy of key k gets: the first copy's
+// answer with Status duplicate and Charged no. A copy of a row that was
+// not attempted or was deferred is not attempted or deferred too: a rerun
+// answers it with its first copy.
+func (d *dedupe) copyOf(k Key) Outcome {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	e := d.entries[k]
@@ -85,8 +108,11 @@ func (d *dedupe) copyOf(f Fields) Outcome {
 	}
 	a := d.answers[e.answer-1]
 	o := Outcome{Status: StatusDuplicate, Result: a.Result, Description: a.Description, Charged: ChargedNo, Error: a.Error, Duplicate: int(e.first)}
-	if a.Status == StatusNotAttempted {
-		o.Status = StatusNotAttempted
+	if a.Status == StatusNotAttempted || a.Status == StatusDeferred {
+		o.Status = a.Status
+	}
+	if e.at != 0 {
+		o.AnsweredAt = time.Unix(0, e.at).UTC()
 	}
 	if s, ok := d.odd[int(e.first)]; ok {
 		o.RequestID = s

@@ -28,6 +28,13 @@ var ErrAborted = errors.New("run aborted")
 // source could not be read, the sink could not be written, or the journal
 // could not be written (then no more requests are sent, since a request
 // that is not journaled could be paid twice).
+//
+// With a Memory, a row whose answer the memory holds (Config.ReuseWithin,
+// Config.Endpoint) is reused without a call, every final Result is
+// recorded, and the card guard (Config.MaxPerCard) defers rows over its
+// cap. Config.MaxCharged bounds what the service may bill the job. A
+// memory that fails, or a spent budget, stops the run like an abort
+// (Report.AbortCode says which).
 func Run(ctx context.Context, src Source, v Verifier, sink Sink, cfg Config) (*Report, error) {
 	cfg = cfg.withDefaults()
 	r := &run{
@@ -36,13 +43,15 @@ func Run(ctx context.Context, src Source, v Verifier, sink Sink, cfg Config) (*R
 		v:      v,
 		sink:   sink,
 		lim:    newLimiter(cfg.QPS, cfg.Now),
-		dedupe: newDedupe(),
+		dedupe: newDedupe(cfg.Repeats),
 		work:   make(chan *item, cfg.Workers),
 		done:   make(chan *item, cfg.Window),
 		window: make(chan struct{}, cfg.Window),
 		rep: &Report{
 			ByResult:  map[string]int{},
 			ByError:   map[string]int{},
+			Retried:   map[string]int{},
+			Verdicts:  map[string]int{},
 			StartedAt: cfg.Now().UTC(),
 			QPS:       cfg.QPS,
 		},
@@ -53,6 +62,10 @@ func Run(ctx context.Context, src Source, v Verifier, sink Sink, cfg Config) (*R
 		r.resume = *cfg.Resume
 		r.rep.Resumed = len(r.resume.Final) > 0 || len(r.resume.Carry) > 0
 	}
+	for _, v := range Verdicts {
+		r.rep.Verdicts[string(v)] = 0
+	}
+	r.budget = newBudget(cfg.MaxCharged, r.resume)
 	// Calls already in flight finish even when ctx is cancelled: their
 	// answers decide what was charged.
 	r.callCtx = context.WithoutCancel(ctx)
@@ -65,8 +78,13 @@ func Run(ctx context.Context, src Source, v Verifier, sink Sink, cfg Config) (*R
 type item struct {
 	row   Row
 	out   Outcome
-	first bool // the first copy of its four elements: remember its answer
-	dup   bool // a later copy: gets the first copy's answer when written
+	key   Key       // de-duplication key
+	first bool      // the first copy of its four elements
+	track bool      // the first copy of four elements that repeat: remember its answer
+	dup   bool      // a later copy: gets the first copy's answer when written
+	code  string    // the code of the row's last answer, for by_error
+	mkey  MemoryKey // the row's key in the memory of earlier answers
+	ckey  MemoryKey // its card's key, for the card guard
 }
 
 type run struct {
@@ -77,6 +95,7 @@ type run struct {
 	lim    *limiter
 	dedupe *dedupe
 	resume Resume
+	budget *budget // nil: no --max-charged
 
 	callCtx context.Context
 	stopCtx context.Context
@@ -92,9 +111,10 @@ type run struct {
 
 	mu          sync.Mutex // guards the fields below
 	abortReason string
+	abortCode   AbortCode
 	fatal       error
 	dead        chan struct{} // closed when the run fails
-	byError     map[string]int
+	retried     map[string]int
 
 	// Collector-owned.
 	rep   *Report
@@ -102,7 +122,7 @@ type run struct {
 }
 
 func (r *run) execute(ctx context.Context) (*Report, error) {
-	r.byError = map[string]int{}
+	r.retried = map[string]int{}
 	var workers sync.WaitGroup
 	for range r.cfg.Workers {
 		workers.Add(1)
@@ -135,11 +155,11 @@ func (r *run) execute(ctx context.Context) (*Report, error) {
 	rep.FinishedAt = r.cfg.Now().UTC()
 	rep.DurationSeconds = rep.FinishedAt.Sub(rep.StartedAt).Seconds()
 	rep.Blank = r.src.Blank()
-	rep.ByError = r.byError
+	rep.Retried = r.retried
 	rep.PossiblyCharged += rep.UnknownResults
 	rep.Tally = sortedTally(r.tally)
 	r.mu.Lock()
-	reason, fatal := r.abortReason, r.fatal
+	reason, code, fatal := r.abortReason, r.abortCode, r.fatal
 	r.mu.Unlock()
 	switch {
 	case fatal != nil:
@@ -150,7 +170,7 @@ func (r *run) execute(ctx context.Context) (*Report, error) {
 		return rep, collectErr
 	}
 	if reason != "" {
-		rep.Aborted, rep.AbortReason = true, reason
+		rep.Aborted, rep.AbortReason, rep.AbortCode = true, reason, code
 	} else if ctx.Err() != nil {
 		rep.Interrupted = true
 	}
@@ -182,12 +202,14 @@ func (r *run) produce() error {
 			r.done <- it
 			continue
 		}
-		if _, first := r.dedupe.first(row.Fields, row.Index); !first {
+		it.key = r.dedupe.key(row.Fields)
+		_, first, track := r.dedupe.first(it.key, row.Index)
+		if !first {
 			it.dup = true
 			r.done <- it
 			continue
 		}
-		it.first = true
+		it.first, it.track = true, track
 		if o, ok := r.resume.Final[row.Index]; ok {
 			it.out = o
 			r.done <- it
@@ -213,10 +235,13 @@ func (r *run) carry(it *item) {
 func (r *run) stopped() bool { return r.stopCtx.Err() != nil }
 
 // abort stops the run for reason (the first reason wins).
-func (r *run) abort(reason string) {
+func (r *run) abort(reason string) { r.abortAs("", reason) }
+
+// abortAs stops the run for reason, with its AbortCode (the first wins).
+func (r *run) abortAs(code AbortCode, reason string) {
 	r.mu.Lock()
 	if r.abortReason == "" && r.fatal == nil {
-		r.abortReason = reason
+		r.abortReason, r.abortCode = reason, code
 	}
 	r.mu.Unlock()
 	r.stop(ErrAborted)
@@ -240,16 +265,29 @@ func (r *run) process(it *item) Outcome {
 	c := r.resume.Carry[idx]
 	calls, lost, attempts := c.Calls, c.Lost, 0
 	var last Answer
+	if o, ok := r.recall(it); !ok || o != nil {
+		if !ok {
+			return r.unfinishedCounts(calls, lost, 0, last)
+		}
+		o.Calls, o.Lost = calls, lost
+		return *o
+	}
 	for {
 		if r.stopped() {
 			return r.unfinishedCounts(calls, lost, attempts, last)
 		}
+		s, o, ok := r.reserve(it, calls, lost, attempts, last)
+		if !ok {
+			return o
+		}
 		if err := r.lim.Wait(r.stopCtx); err != nil || r.stopped() {
+			r.release(s)
 			return r.unfinishedCounts(calls, lost, attempts, last)
 		}
 		n := calls + 1
 		if r.cfg.Journal != nil {
 			if err := r.cfg.Journal.Attempt(idx, n); err != nil {
+				r.release(s)
 				r.fail(fmt.Errorf("write journal: %w", err))
 				return r.unfinishedCounts(calls, lost, attempts, last)
 			}
@@ -260,9 +298,8 @@ func (r *run) process(it *item) Outcome {
 		ans := r.v.Verify(r.callCtx, it.row.Fields)
 		r.inFlight.Add(-1)
 		last = ans
-		if !ans.Class.Final() && ans.Class != ClassBusy {
-			r.countError(ans)
-		}
+		it.code = answerCode(ans)
+		r.settle(s, ans)
 
 		exhausted := attempts >= r.cfg.Attempts
 		var out Outcome
@@ -270,6 +307,7 @@ func (r *run) process(it *item) Outcome {
 		case ClassCharged, ClassFree, ClassUnknown:
 			r.consecutive.Store(0)
 			out = verified(ans)
+			out.AnsweredAt = r.cfg.Now().UTC()
 		case ClassRowError:
 			r.consecutive.Store(0)
 			out = Outcome{Status: StatusError, Charged: ChargedNo, RequestID: ans.RequestID, Error: ans.ErrorText()}
@@ -277,11 +315,13 @@ func (r *run) process(it *item) Outcome {
 			r.breaker(ans)
 			if !exhausted {
 				r.answered(idx, n)
+				r.countRetried(ans)
 				r.backoff(attempts)
 				continue
 			}
 			out = verified(ans)
 			out.Charged = ChargedNo // -18 is free
+			out.AnsweredAt = r.cfg.Now().UTC()
 		case ClassAbort:
 			r.answered(idx, n)
 			r.abort(ans.ErrorText())
@@ -294,6 +334,7 @@ func (r *run) process(it *item) Outcome {
 				r.answered(idx, n)
 			}
 			if !exhausted {
+				r.countRetried(ans)
 				if ans.Class == ClassThrottle {
 					r.lim.Pause(r.delay(attempts))
 				} else {
@@ -315,6 +356,9 @@ func (r *run) process(it *item) Outcome {
 			if err := r.cfg.Journal.Final(idx, out); err != nil {
 				r.fail(fmt.Errorf("write journal: %w", err))
 			}
+		}
+		if out.Status == StatusVerified {
+			r.remember(it, out)
 		}
 		return out
 	}
@@ -376,13 +420,23 @@ func (r *run) breaker(a Answer) {
 	}
 }
 
-func (r *run) countError(a Answer) {
-	code := a.Code
-	if code == "" {
-		code = a.Class.String()
+// answerCode names an answer in by_error and retried_by_code: its error
+// code (or transport label), else its Result, else its class.
+func answerCode(a Answer) string {
+	switch {
+	case a.Code != "":
+		return a.Code
+	case a.Result != "":
+		return a.Result
 	}
+	return a.Class.String()
+}
+
+// countRetried counts an answer that is about to be retried.
+func (r *run) countRetried(a Answer) {
+	code := answerCode(a)
 	r.mu.Lock()
-	r.byError[code]++
+	r.retried[code]++
 	r.mu.Unlock()
 }
 
@@ -404,7 +458,9 @@ func (r *run) backoff(attempt int) {
 func (r *run) collect() error {
 	pending := make(map[int]*item)
 	next := 0
+	answered := 0
 	for it := range r.done {
+		answered++
 		pending[it.row.Index] = it
 		for {
 			it, ok := pending[next]
@@ -418,6 +474,7 @@ func (r *run) collect() error {
 			}
 			<-r.window
 		}
+		r.progress(answered)
 	}
 	if len(pending) > 0 {
 		return fmt.Errorf("internal: %d rows finished out of sequence (row index %d missing)", len(pending), next)
@@ -427,11 +484,11 @@ func (r *run) collect() error {
 
 func (r *run) emit(it *item) error {
 	if it.dup {
-		it.out = r.dedupe.copyOf(it.row.Fields)
+		it.out = r.dedupe.copyOf(it.key)
 		r.carry(it)
 	}
-	if it.first {
-		r.dedupe.written(it.row.Fields, it.out)
+	if it.track {
+		r.dedupe.written(it.key, it.out)
 	}
 	o := &it.out
 	rep := r.rep
@@ -463,16 +520,33 @@ func (r *run) emit(it *item) error {
 		rep.Duplicates++
 	case StatusInvalid:
 		rep.Invalid++
+	case StatusReused:
+		rep.Reused++
+	case StatusDeferred:
+		rep.Deferred++
 	case StatusError:
 		rep.Errors++
+		code := it.code
+		if code == "" {
+			code = "unknown" // an error row with no answer of this run
+		}
+		rep.ByError[code]++
 	case StatusNotAttempted:
 		rep.NotAttempted++
 	}
+	rep.Verdicts[string(o.Verdict())]++
 	if err := r.sink.Write(&Result{Row: it.row, Outcome: it.out}); err != nil {
 		return fmt.Errorf("write output: %w", err)
 	}
+	return nil
+}
+
+// progress reports a snapshot after each finished row arrives.
+func (r *run) progress(answered int) {
+	rep := r.rep
 	r.cfg.Progress(Progress{
 		Done:            rep.Rows,
+		Answered:        answered,
 		Calls:           int(r.calls.Load()),
 		Charged:         rep.Charged,
 		PossiblyCharged: rep.PossiblyCharged + rep.UnknownResults,
@@ -480,7 +554,6 @@ func (r *run) emit(it *item) error {
 		InFlight:        int(r.inFlight.Load()),
 		Elapsed:         r.cfg.Now().Sub(rep.StartedAt),
 	})
-	return nil
 }
 
 // sortedTally orders the tally by code: 0, -1, -2, … then anything else.
