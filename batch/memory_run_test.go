@@ -1,0 +1,431 @@
+package batch_test
+
+import (
+	"context"
+	"errors"
+	"io"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/bankcard4e/bankcard4e/batch"
+	"github.com/bankcard4e/bankcard4e/batch/journal"
+	"github.com/bankcard4e/bankcard4e/internal/fake"
+	"github.com/bankcard4e/bankcard4e/verifier"
+	"github.com/bankcard4e/bankcard4e/verifier/simulator"
+)
+
+// clock is a settable time for Config.Now.
+type clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *clock) Set(t time.Time) {
+	c.mu.Lock()
+	c.t = t
+	c.mu.Unlock()
+}
+
+// listSource serves rows made from fields.
+type listSource struct {
+	fields []batch.Fields
+	i      int
+}
+
+func (s *listSource) Header() batch.Header {
+	return batch.Header{Cells: []string{"Name", "BankCard", "Phone", "IdCard"}, Name: 0, BankCard: 1, Phone: 2, IDCard: 3, CertType: -1}
+}
+func (s *listSource) Blank() int { return 0 }
+func (s *listSource) Next() (batch.Row, error) {
+	if s.i >= len(s.fields) {
+		return batch.Row{}, io.EOF
+	}
+	f := s.fields[s.i]
+	s.i++
+	return batch.Row{Index: s.i - 1, Line: s.i + 1, Cells: []string{f.Name, f.BankCard, f.Phone, f.IDCard}, Fields: f}, nil
+}
+
+type sink struct{ got []batch.Outcome }
+
+func (s *sink) Write(r *batch.Result) error { s.got = append(s.got, r.Outcome); return nil }
+
+func people(from, n int) []batch.Fields {
+	out := make([]batch.Fields, n)
+	for i := range out {
+		out[i] = fake.Person(from + i)
+	}
+	return out
+}
+
+func client(t *testing.T, url string) *verifier.Client {
+	t.Helper()
+	c, err := verifier.New(verifier.Config{
+		Endpoint:   url,
+		Credential: verifier.Credential{SecretID: simulator.LocalSecretID, SecretKey: simulator.LocalSecretKey},
+		Timeout:    5 * time.Second,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(c.CloseIdleConnections)
+	return c
+}
+
+func memCfg(m batch.Memory, url string, clk *clock) batch.Config {
+	return batch.Config{
+		Workers: 8, Attempts: 1, BackoffBase: time.Millisecond, BackoffMax: 2 * time.Millisecond,
+		Memory: m, Endpoint: url, ReuseWithin: 12 * time.Hour, Now: clk.Now,
+	}
+}
+
+func run(t *testing.T, v batch.Verifier, cfg batch.Config, fields []batch.Fields) (*batch.Report, []batch.Outcome) {
+	t.Helper()
+	s := &sink{}
+	rep, err := batch.Run(context.Background(), &listSource{fields: fields}, v, s, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(s.got) != len(fields) {
+		t.Fatalf("%d rows written, want %d", len(s.got), len(fields))
+	}
+	return rep, s.got
+}
+
+func notReusable(o batch.Outcome) bool { return o.Result == "-18" || o.Result == "-19" }
+
+// TestRunReusesMemory: a rerun of a finished list pays only for the rows
+// whose answer may not be reused; changed rows are sent; --reuse-within 0
+// and another endpoint send every row.
+func TestRunReusesMemory(t *testing.T) {
+	const n = 300
+	list := people(1, n)
+	busy := map[string]bool{}
+	for i := 0; i < n; i += 25 {
+		busy[list[i].Name] = true
+	}
+	simCfg := simulator.Config{Inject: func(f batch.Fields, _ int) *simulator.Injection {
+		if busy[f.Name] {
+			return &simulator.Injection{Result: "-18"}
+		}
+		return nil
+	}}
+	sim, url := fake.StartSimulator(t, simCfg)
+	sim2, url2 := fake.StartSimulator(t, simCfg)
+	mem := fake.NewMemory()
+	t0 := time.Date(2026, 12, 1, 22, 0, 0, 0, time.FixedZone("CST", 8*3600))
+	clk := &clock{t: t0}
+	v := client(t, url)
+
+	rep1, first := run(t, v, memCfg(mem, url, clk), list)
+	if got := sim.Stats().Requests; got != n || rep1.Calls != n || rep1.Verified != n {
+		t.Fatalf("first run: %d requests, %d calls, %d verified; want %d", got, rep1.Calls, rep1.Verified, n)
+	}
+	skip := 0
+	for i, o := range first {
+		if !o.AnsweredAt.Equal(t0) || o.AnsweredAt.Location() != time.UTC {
+			t.Errorf("row %d: Answered at %v, want %v in UTC", i, o.AnsweredAt, t0.UTC())
+		}
+		if notReusable(o) {
+			skip++
+		}
+	}
+	if skip <= len(busy) {
+		t.Fatalf("the list has no -19 rows (%d -18/-19): the test would not show they are sent again", skip)
+	}
+	if got := len(mem.Entries()); got != n-skip {
+		t.Errorf("memory holds %d answers, want %d (no -18, -19)", got, n-skip)
+	}
+
+	t.Run("rerun", func(t *testing.T) {
+		clk.Set(t0.Add(time.Hour))
+		before := sim.Stats().Requests
+		rep, got := run(t, v, memCfg(mem, url, clk), list)
+		if sent := sim.Stats().Requests - before; sent != skip {
+			t.Errorf("rerun sent %d calls, want %d (the -18/-19 rows)", sent, skip)
+		}
+		for i, o := range got {
+			if notReusable(first[i]) {
+				if o.Status != batch.StatusVerified || o.Calls != 1 {
+					t.Errorf("row %d (%s first): %+v, want sent again", i, first[i].Result, o)
+				}
+				continue
+			}
+			if o.Status != batch.StatusReused || o.RequestID != first[i].RequestID || o.Result != first[i].Result ||
+				o.Charged != batch.ChargedNo || !o.AnsweredAt.Equal(first[i].AnsweredAt) || o.Calls != 0 {
+				t.Errorf("row %d: %+v, want reused from %+v", i, o, first[i])
+			}
+		}
+		if rep.Reused != n-skip {
+			t.Errorf("reused %d, want %d", rep.Reused, n-skip)
+		}
+		if rep.Verdicts[string(batch.VerdictRetryLater)] < skip {
+			t.Errorf("verdicts %v", rep.Verdicts)
+		}
+	})
+
+	t.Run("ten rows changed", func(t *testing.T) {
+		changed := append([]batch.Fields(nil), list...)
+		want := 10
+		for i := range 10 {
+			changed[i*7] = fake.Person(10000 + i)
+		}
+		for i := range changed {
+			if changed[i] == list[i] && notReusable(first[i]) {
+				want++
+			}
+		}
+		before := sim.Stats().Requests
+		run(t, v, memCfg(mem, url, clk), changed)
+		if sent := sim.Stats().Requests - before; sent != want {
+			t.Errorf("sent %d calls, want %d (10 changed + the unchanged -18/-19)", sent, want)
+		}
+	})
+
+	t.Run("reuse within 0", func(t *testing.T) {
+		cfg := memCfg(mem, url, clk)
+		cfg.ReuseWithin = 0
+		before := sim.Stats().Requests
+		rep, _ := run(t, v, cfg, list)
+		if sent := sim.Stats().Requests - before; sent != n || rep.Reused != 0 {
+			t.Errorf("sent %d, reused %d; want %d, 0", sent, rep.Reused, n)
+		}
+	})
+
+	t.Run("another endpoint", func(t *testing.T) {
+		rep, _ := run(t, client(t, url2), memCfg(mem, url2, clk), list)
+		if sent := sim2.Stats().Requests; sent != n || rep.Reused != 0 {
+			t.Errorf("sent %d, reused %d; want %d, 0", sent, rep.Reused, n)
+		}
+	})
+
+	t.Run("outside the window", func(t *testing.T) {
+		clk.Set(t0.Add(14 * time.Hour))
+		before := sim.Stats().Requests
+		rep, _ := run(t, v, memCfg(mem, url, clk), list)
+		// The reuse-within-0 run above recorded answers at t0+1h: 13 h later they are too old.
+		if sent := sim.Stats().Requests - before; sent != n || rep.Reused != 0 {
+			t.Errorf("sent %d, reused %d; want %d, 0", sent, rep.Reused, n)
+		}
+	})
+}
+
+// always answers every request with Result 0 (charged), after the first
+// throttled requests when throttled > 0.
+func always(throttled int) simulator.Config {
+	return simulator.Config{Inject: func(_ batch.Fields, n int) *simulator.Injection {
+		switch {
+		case n <= throttled/2:
+			return &simulator.Injection{Error: "RequestLimitExceeded"}
+		case n <= throttled:
+			return &simulator.Injection{HTTPStatus: 503}
+		}
+		return &simulator.Injection{Result: "0"}
+	}}
+}
+
+// sameCard is n people who share one bank card.
+func sameCard(n int) []batch.Fields {
+	list := people(500, n)
+	for i := range list {
+		list[i].BankCard = list[0].BankCard
+	}
+	return list
+}
+
+func TestRunCardGuard(t *testing.T) {
+	sim, url := fake.StartSimulator(t, always(0))
+	mem := fake.NewMemory()
+	t0 := time.Date(2026, 12, 1, 21, 30, 15, 250, time.UTC)
+	clk := &clock{t: t0}
+	v := client(t, url)
+	list := sameCard(6)
+	cfg := memCfg(mem, url, clk)
+	cfg.MaxPerCard = 3
+	cfg.ReuseWithin = 48 * time.Hour
+
+	rep, got := run(t, v, cfg, list)
+	if sent := sim.Stats().Requests; sent != 3 {
+		t.Errorf("sent %d calls for one card, want 3", sent)
+	}
+	wantAt := time.Date(2026, 12, 2, 21, 30, 16, 0, time.UTC)
+	deferred := 0
+	for i, o := range got {
+		if o.Status != batch.StatusDeferred {
+			continue
+		}
+		deferred++
+		if !o.AnsweredAt.Equal(wantAt) || !strings.Contains(o.Error, "2026-12-02T21:30:16Z") || o.Calls != 0 {
+			t.Errorf("row %d: deferred %+v, want retry time %v in Answered at and Error", i, o, wantAt)
+		}
+		if strings.Contains(o.Error, list[0].BankCard) || strings.Contains(o.Error, list[0].BankCard[12:]) {
+			t.Errorf("row %d: Error names the card: %q", i, o.Error)
+		}
+		if o.Verdict() != batch.VerdictRetryLater {
+			t.Errorf("row %d: verdict %q", i, o.Verdict())
+		}
+	}
+	if deferred != 3 || rep.Deferred != 3 || rep.Verified != 3 {
+		t.Errorf("deferred %d (report %d), verified %d; want 3, 3, 3", deferred, rep.Deferred, rep.Verified)
+	}
+
+	// Within the window: still deferred, nothing sent.
+	clk.Set(t0.Add(23 * time.Hour))
+	rep, _ = run(t, v, cfg, list)
+	if sent := sim.Stats().Requests; sent != 3 || rep.Deferred != 3 || rep.Reused != 3 {
+		t.Errorf("within 24 h: %d calls in all, deferred %d, reused %d; want 3, 3, 3", sent, rep.Deferred, rep.Reused)
+	}
+
+	// After the time the rows were given: sent.
+	clk.Set(wantAt)
+	rep, _ = run(t, v, cfg, list)
+	if sent := sim.Stats().Requests; sent != 6 || rep.Deferred != 0 || rep.Reused != 3 || rep.Verified != 3 {
+		t.Errorf("after the window: %d calls in all, deferred %d, reused %d, verified %d; want 6, 0, 3, 3", sent, rep.Deferred, rep.Reused, rep.Verified)
+	}
+}
+
+func TestRunCardGuardIgnoresThrottles(t *testing.T) {
+	const throttled = 4
+	sim, url := fake.StartSimulator(t, always(throttled))
+	mem := fake.NewMemory()
+	clk := &clock{t: time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)}
+	list := sameCard(3)
+	cfg := memCfg(mem, url, clk)
+	cfg.MaxPerCard = 3
+	cfg.Attempts = 5
+	rep, _ := run(t, client(t, url), cfg, list)
+	if rep.Verified != 3 || rep.Deferred != 0 {
+		t.Errorf("verified %d, deferred %d; want 3, 0: throttled and 5xx attempts used up the card's count", rep.Verified, rep.Deferred)
+	}
+	if st := sim.Stats(); st.Requests != 3+throttled || st.Throttled != throttled/2 {
+		t.Errorf("requests %d (throttled %d), want %d (%d)", st.Requests, st.Throttled, 3+throttled, throttled/2)
+	}
+	if got := mem.CardCalls(list[0].BankCard, clk.Now()); got != 3 {
+		t.Errorf("card guard counts %d calls, want 3", got)
+	}
+}
+
+// TestRunBudget: --max-charged 40 on 300 chargeable rows lets the service
+// charge at most 40; a rerun with the same cap sends nothing; a rerun with
+// a higher cap resumes from the journal and charges each row once.
+func TestRunBudget(t *testing.T) {
+	const n = 300
+	cfgSim := always(0)
+	cfgSim.LatencyMin, cfgSim.LatencyMax = time.Millisecond, 5*time.Millisecond
+	sim, url := fake.StartSimulator(t, cfgSim)
+	v := client(t, url)
+	list := people(2000, n)
+	path := filepath.Join(t.TempDir(), "job.journal")
+	meta := journal.Meta{InputSHA256: "00", InputSize: n}
+
+	runJob := func(max int) *batch.Report {
+		t.Helper()
+		jr, st, err := journal.Open(path, meta, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer jr.Close()
+		cfg := batch.Config{Workers: 32, MaxCharged: max, Journal: jr, Resume: &batch.Resume{Final: st.Final, Carry: st.Carry}}
+		rep, _ := run(t, v, cfg, list)
+		return rep
+	}
+
+	rep := runJob(40)
+	if got := sim.Stats().Charged; got != 40 {
+		t.Errorf("the service charged %d calls under --max-charged 40", got)
+	}
+	if !rep.Aborted || rep.AbortCode != batch.AbortBudget || !strings.HasPrefix(rep.AbortReason, "budget reached") || rep.NotAttempted == 0 {
+		t.Errorf("aborted %v code %q reason %q not attempted %d", rep.Aborted, rep.AbortCode, rep.AbortReason, rep.NotAttempted)
+	}
+	charged1 := sim.Stats().Charged
+
+	rep = runJob(40)
+	if got := sim.Stats().Requests; got != charged1 || rep.AbortCode != batch.AbortBudget {
+		t.Errorf("rerun under the same cap: %d requests in all (want %d), abort %q", got, charged1, rep.AbortCode)
+	}
+
+	rep = runJob(1000)
+	if got := sim.Stats().Charged; got != n {
+		t.Errorf("the service charged %d calls for %d rows: a row was paid twice or not at all", got, n)
+	}
+	if rep.Aborted || rep.Verified != n || rep.Charged != n {
+		t.Errorf("rerun with a higher cap: aborted %v (%q), verified %d, charged %d", rep.Aborted, rep.AbortReason, rep.Verified, rep.Charged)
+	}
+}
+
+// TestRunBudgetCountsInFlight: with every worker sending at once, the cap
+// holds because an attempt is counted before it is sent; free answers give
+// their place back.
+func TestRunBudgetCountsInFlight(t *testing.T) {
+	sim, url := fake.StartSimulator(t, simulator.Config{
+		LatencyMin: 2 * time.Millisecond, LatencyMax: 10 * time.Millisecond,
+		Inject: func(f batch.Fields, n int) *simulator.Injection {
+			if n%2 == 0 {
+				return &simulator.Injection{Result: "-19"}
+			}
+			return &simulator.Injection{Result: "0"}
+		}})
+	cfg := batch.Config{Workers: 64, MaxCharged: 10}
+	rep, _ := run(t, client(t, url), cfg, people(3000, 200))
+	st := sim.Stats()
+	if st.Charged != 10 {
+		t.Errorf("charged %d, want exactly 10: in-flight calls over the cap, or free answers kept their place", st.Charged)
+	}
+	if st.Free == 0 || rep.AbortCode != batch.AbortBudget {
+		t.Errorf("free %d, abort %q", st.Free, rep.AbortCode)
+	}
+}
+
+func TestRunMemoryLost(t *testing.T) {
+	for _, op := range []string{"lookup", "reserve", "record", "release"} {
+		t.Run(op, func(t *testing.T) {
+			throttled := 0
+			if op == "release" {
+				throttled = 12 // a throttled or 5xx attempt releases its card reservation
+			}
+			sim, url := fake.StartSimulator(t, always(throttled))
+			mem := fake.NewMemory()
+			var okOps atomic.Int64
+			mem.Fail = func(o string) error {
+				if o == op && okOps.Add(1) > 5 {
+					return errors.New("database is locked")
+				}
+				return nil
+			}
+			clk := &clock{t: time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)}
+			cfg := memCfg(mem, url, clk)
+			cfg.MaxPerCard = 3
+			cfg.Attempts = 5
+			rep, got := run(t, client(t, url), cfg, people(4000, 100))
+			if !rep.Aborted || rep.AbortCode != batch.AbortSharedLost || !strings.Contains(rep.AbortReason, "memory") || !strings.Contains(rep.AbortReason, "database is locked") {
+				t.Errorf("aborted %v code %q reason %q", rep.Aborted, rep.AbortCode, rep.AbortReason)
+			}
+			sent := sim.Stats().Requests
+			if op == "reserve" && sent != 5 {
+				t.Errorf("%d calls sent, want 5: a call went out without its card reservation", sent)
+			}
+			if sent > 5+cfg.Workers+throttled {
+				t.Errorf("%d calls sent after the memory failed", sent)
+			}
+			if rep.NotAttempted == 0 {
+				t.Errorf("no row left not attempted: %+v", rep)
+			}
+			calls := 0
+			for _, o := range got {
+				calls += o.Calls
+			}
+			if calls != sent {
+				t.Errorf("rows count %d calls, the service got %d", calls, sent)
+			}
+		})
+	}
+}
