@@ -83,7 +83,7 @@ type Config struct {
 	MaxCharged int
 
 	Now      func() time.Time // nil: time.Now
-	Progress func(Progress)   // called after each written row, from one goroutine; nil: none
+	Progress func(Progress)   // called each time a row's outcome arrives (in any order; Done counts rows written), from one goroutine; nil: none
 	Log      func(format string, args ...any)
 }
 

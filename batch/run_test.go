@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"maps"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -146,6 +147,96 @@ func TestRunOutcomesInOrder(t *testing.T) {
 	if rep.Calls != 1+1+3+2+3+2+1+1+3+2 {
 		t.Errorf("calls = %d", rep.Calls)
 	}
+	// Rows that ended in error, by the code of their last answer; answers
+	// that were retried, by code.
+	wantByError := map[string]int{"Timeout": 1, "InvalidParameterValue": 1, "HTTP 503": 1}
+	if !maps.Equal(rep.ByError, wantByError) {
+		t.Errorf("by_error %v, want %v", rep.ByError, wantByError)
+	}
+	wantRetried := map[string]int{"-18": 2 + 1, "Timeout": 2 + 1, "HTTP 503": 2, "RequestLimitExceeded": 1}
+	if !maps.Equal(rep.Retried, wantRetried) {
+		t.Errorf("retried %v, want %v", rep.Retried, wantRetried)
+	}
+	verdicts := map[string]int{}
+	for _, v := range Verdicts {
+		verdicts[string(v)] = 0
+	}
+	for _, g := range sink.got {
+		verdicts[string(g.Outcome.Verdict())]++
+	}
+	if !maps.Equal(rep.Verdicts, verdicts) {
+		t.Errorf("verdicts %v, want %v", rep.Verdicts, verdicts)
+	}
+	// pass: ok, lostonce, its duplicate; fail: busyonce; rejected: free, throttleonce, bad;
+	// retry later: busy, lost, rowerr, retry; unknown: -99.
+	if verdicts["pass"] != 3 || verdicts["fail"] != 1 || verdicts["rejected"] != 3 || verdicts["retry later"] != 4 || verdicts["unknown"] != 1 {
+		t.Errorf("verdicts of the rows: %v", verdicts)
+	}
+}
+
+func TestRunAnsweredAt(t *testing.T) {
+	at := time.Date(2026, 12, 1, 23, 59, 58, 0, time.FixedZone("CST", 8*3600))
+	rs := rows("a", "b", "a")
+	v := &fakeVerifier{calls: map[string]int{}, script: map[string][]Answer{"b": {{Class: ClassRowError, Code: "InvalidParameterValue"}}}}
+	cfg := fastCfg()
+	cfg.Now = func() time.Time { return at }
+	var progress []Progress
+	cfg.Progress = func(p Progress) { progress = append(progress, p) }
+	sink := &memSink{}
+	if _, err := Run(context.Background(), &sliceSource{rows: rs}, v, sink, cfg); err != nil {
+		t.Fatal(err)
+	}
+	for i, want := range []time.Time{at.UTC(), {}, at.UTC()} {
+		if got := sink.got[i].Outcome.AnsweredAt; !got.Equal(want) || !got.IsZero() && got.Location() != time.UTC {
+			t.Errorf("row %d: Answered at %v, want %v", i, got, want)
+		}
+	}
+	if len(progress) != 3 || progress[2].Answered != 3 || progress[2].Done != 3 {
+		t.Fatalf("progress %+v", progress)
+	}
+	for _, p := range progress {
+		if p.Answered < p.Done {
+			t.Errorf("answered %d < done %d", p.Answered, p.Done)
+		}
+	}
+}
+
+// TestRunAnsweredMovesAhead: while the first row waits for its answer,
+// rows behind it are answered and Progress.Answered counts them though
+// nothing can be written yet.
+func TestRunAnsweredMovesAhead(t *testing.T) {
+	names := []string{"slow", "b", "c", "d", "e"}
+	release := make(chan struct{})
+	v := &gateVerifier{gate: map[string]chan struct{}{"slow": release}}
+	cfg := fastCfg()
+	var once sync.Once
+	var ahead atomic.Int64
+	cfg.Progress = func(p Progress) {
+		if p.Done == 0 && p.Answered == len(names)-1 {
+			ahead.Store(int64(p.Answered))
+			once.Do(func() { close(release) })
+		}
+	}
+	if _, err := Run(context.Background(), &sliceSource{rows: rows(names...)}, v, &memSink{}, cfg); err != nil {
+		t.Fatal(err)
+	}
+	if ahead.Load() != 4 {
+		t.Errorf("progress never showed the 4 answers behind the slow row")
+	}
+}
+
+// gateVerifier holds the calls of the names in gate until their channel
+// is closed.
+type gateVerifier struct{ gate map[string]chan struct{} }
+
+func (g *gateVerifier) Verify(ctx context.Context, f Fields) Answer {
+	if ch := g.gate[f.Name]; ch != nil {
+		select {
+		case <-ch:
+		case <-time.After(20 * time.Second): // the test fails below instead of hanging
+		}
+	}
+	return Answer{Class: ClassCharged, Result: "0"}
 }
 
 func TestRunAbortStopsSending(t *testing.T) {
