@@ -3,6 +3,7 @@ package batch_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"path/filepath"
 	"strings"
@@ -426,6 +427,62 @@ func TestRunMemoryLost(t *testing.T) {
 			if calls != sent {
 				t.Errorf("rows count %d calls, the service got %d", calls, sent)
 			}
+		})
+	}
+}
+
+// BenchmarkRunMemory measures the run's own cost with the memory on and
+// off: rows/s through batch.Run, the journal on, against an unthrottled
+// in-process simulator, with an in-process memory (so the figure is the
+// run's side of the memory, not a store's I/O). "reused" is a rerun that
+// the memory answers entirely.
+//
+//	go test -run '^$' -bench RunMemory -benchtime 3x ./batch
+func BenchmarkRunMemory(b *testing.B) {
+	const n = 20_000
+	list := people(100_000, n)
+	_, url := fake.StartSimulator(b, simulator.Config{})
+	c, err := verifier.New(verifier.Config{Endpoint: url, Credential: verifier.Credential{SecretID: simulator.LocalSecretID, SecretKey: simulator.LocalSecretKey}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer c.CloseIdleConnections()
+	for _, mode := range []string{"off", "new", "reused"} {
+		b.Run(mode, func(b *testing.B) {
+			var rows, secs float64
+			for i := range b.N {
+				cfg := batch.Config{MaxPerCard: 3, ReuseWithin: 12 * time.Hour, Endpoint: url}
+				if mode != "off" {
+					mem := fake.NewMemory()
+					if mode == "reused" {
+						b.StopTimer()
+						cfg.Memory = mem
+						cfg.MaxPerCard = 0
+						if _, err := batch.Run(context.Background(), &listSource{fields: list}, c, &sink{}, cfg); err != nil {
+							b.Fatal(err)
+						}
+						b.StartTimer()
+					}
+					cfg.Memory = mem
+				}
+				jr, st, err := journal.Open(filepath.Join(b.TempDir(), fmt.Sprint(i, ".journal")), journal.Meta{InputSHA256: "00"}, false)
+				if err != nil {
+					b.Fatal(err)
+				}
+				cfg.Journal, cfg.Resume = jr, &batch.Resume{Final: st.Final, Carry: st.Carry}
+				start := time.Now()
+				rep, err := batch.Run(context.Background(), &listSource{fields: list}, c, &sink{}, cfg)
+				secs += time.Since(start).Seconds()
+				jr.Close()
+				if err != nil || rep.Rows != n {
+					b.Fatal(err, rep.Rows)
+				}
+				if mode == "reused" && rep.Reused != n-rep.ByResult["-19"] {
+					b.Fatalf("reused %d of %d", rep.Reused, n)
+				}
+				rows += n
+			}
+			b.ReportMetric(rows/secs, "rows/s")
 		})
 	}
 }
