@@ -36,6 +36,9 @@ var ErrAborted = errors.New("run aborted")
 // memory that fails, or a spent budget, stops the run like an abort
 // (Report.AbortCode says which).
 func Run(ctx context.Context, src Source, v Verifier, sink Sink, cfg Config) (*Report, error) {
+	if cfg.Memory != nil && cfg.Endpoint == "" {
+		return nil, errors.New("batch: a run with a memory of earlier answers needs Config.Endpoint: answers are reused only from the endpoint that gave them")
+	}
 	cfg = cfg.withDefaults()
 	r := &run{
 		cfg:    cfg,
