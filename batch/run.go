@@ -327,7 +327,7 @@ func (r *run) process(it *item) Outcome {
 			out.AnsweredAt = r.cfg.Now().UTC()
 		case ClassAbort:
 			r.answered(idx, n)
-			r.abort(ans.ErrorText())
+			r.abortAs(AbortService, ans.ErrorText())
 			return r.unfinishedCounts(calls, lost, attempts, ans)
 		case ClassRetry, ClassThrottle, ClassLost:
 			r.breaker(ans)

@@ -255,8 +255,8 @@ func TestRunAbortStopsSending(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !rep.Aborted || rep.AbortReason != "AuthFailure.SignatureFailure: signature mismatch" {
-		t.Errorf("aborted %v reason %q", rep.Aborted, rep.AbortReason)
+	if !rep.Aborted || rep.AbortCode != AbortService || rep.AbortReason != "AuthFailure.SignatureFailure: signature mismatch" {
+		t.Errorf("aborted %v code %q reason %q", rep.Aborted, rep.AbortCode, rep.AbortReason)
 	}
 	total := 0
 	for _, c := range v.calls {
