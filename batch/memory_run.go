@@ -117,17 +117,21 @@ func (r *run) reserve(it *item, calls, lost, attempts int, last Answer) (slot, O
 	return s, Outcome{}, true
 }
 
-// deferred is the outcome of a row held back by the card guard until next.
-// It is not journaled as final: a rerun after next sends the row.
+// deferred is the outcome of a row held back by the card guard until next
+// (rounded up to a whole second, so never early). It is not journaled as
+// final: a rerun from that time sends the row.
 func (r *run) deferred(next time.Time, calls, lost int) Outcome {
-	next = next.UTC().Truncate(time.Second).Add(time.Second) // "after" a whole second: never early
+	next = next.UTC()
+	if t := next.Truncate(time.Second); t.Before(next) {
+		next = t.Add(time.Second)
+	}
 	o := Outcome{
 		Status:     StatusDeferred,
 		Charged:    ChargedNo,
 		Calls:      calls,
 		Lost:       lost,
 		AnsweredAt: next,
-		Error: fmt.Sprintf("card guard: this bank card had %d calls in the last 24 hours; it may be checked again after %s",
+		Error: fmt.Sprintf("card guard: this bank card reached its limit of %d calls in 24 hours; it may be checked again from %s",
 			r.cfg.MaxPerCard, next.Format(time.RFC3339)),
 	}
 	if lost > 0 {

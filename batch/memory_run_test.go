@@ -486,3 +486,60 @@ func BenchmarkRunMemory(b *testing.B) {
 		})
 	}
 }
+
+// TestRunMemoryDuplicatesAndResume: a later copy of a reused row gets the
+// reused answer, a later copy of a deferred row is deferred too, and a
+// row already final in the journal stays as it was, without a lookup.
+func TestRunMemoryDuplicatesAndResume(t *testing.T) {
+	sim, url := fake.StartSimulator(t, always(0))
+	mem := fake.NewMemory()
+	t0 := time.Date(2026, 12, 1, 8, 0, 0, 0, time.UTC)
+	clk := &clock{t: t0}
+	v := client(t, url)
+	a, b := fake.Person(7001), fake.Person(7002)
+	earlier := batch.Remembered{Result: "-6", Description: "mismatch", Charged: batch.ChargedYes,
+		RequestID: "aaaaaaaa-0000-4000-8000-000000000001", AnsweredAt: t0.Add(-time.Hour), Endpoint: url}
+	if err := mem.Record(context.Background(), mem.RowKey(a), earlier); err != nil {
+		t.Fatal(err)
+	}
+	// b's card is over the guard's cap already.
+	if r, _ := mem.ReserveCard(context.Background(), mem.CardKey(b.BankCard), t0.Add(-2*time.Hour), 1); !r.OK {
+		t.Fatal("could not fill the card guard")
+	}
+	list := []batch.Fields{a, b, a, b, fake.Person(7003)}
+	finder := batch.NewRepeatFinder()
+	for _, f := range list {
+		finder.Add(f)
+	}
+	cfg := memCfg(mem, url, clk)
+	cfg.MaxPerCard = 1
+	cfg.Repeats = finder.Repeats()
+	resumed := batch.Outcome{Status: batch.StatusVerified, Result: "0", Charged: batch.ChargedYes, RequestID: "bbbbbbbb-0000-4000-8000-000000000002", Calls: 1}
+	cfg.Resume = &batch.Resume{Final: map[int]batch.Outcome{4: resumed}}
+	lookups := mem.Ops("lookup")
+	rep, got := run(t, v, cfg, list)
+	if sim.Stats().Requests != 0 {
+		t.Errorf("%d calls sent, want none", sim.Stats().Requests)
+	}
+	if o := got[0]; o.Status != batch.StatusReused || o.RequestID != earlier.RequestID || !o.AnsweredAt.Equal(earlier.AnsweredAt) {
+		t.Errorf("row 0: %+v, want reused", o)
+	}
+	if o := got[2]; o.Status != batch.StatusDuplicate || o.RequestID != earlier.RequestID || !o.AnsweredAt.Equal(earlier.AnsweredAt) || o.Result != "-6" {
+		t.Errorf("row 2: %+v, want a duplicate of the reused row", o)
+	}
+	if o := got[1]; o.Status != batch.StatusDeferred || !o.AnsweredAt.Equal(t0.Add(22*time.Hour)) {
+		t.Errorf("row 1: %+v, want deferred until %v", o, t0.Add(22*time.Hour))
+	}
+	if o := got[3]; o.Status != batch.StatusDeferred || o.AnsweredAt != got[1].AnsweredAt || o.Error != got[1].Error {
+		t.Errorf("row 3: %+v, want deferred like its first copy", o)
+	}
+	if o := got[4]; o != resumed {
+		t.Errorf("row 4: %+v, want the journal's %+v", o, resumed)
+	}
+	if n := mem.Ops("lookup") - lookups; n != 2 {
+		t.Errorf("%d lookups, want 2 (the first copies not final in the journal)", n)
+	}
+	if rep.Reused != 1 || rep.Duplicates != 1 || rep.Deferred != 2 || rep.Verified != 1 {
+		t.Errorf("reused %d duplicates %d deferred %d verified %d", rep.Reused, rep.Duplicates, rep.Deferred, rep.Verified)
+	}
+}
