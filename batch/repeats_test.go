@@ -112,7 +112,7 @@ func dedupeHeap(n int, withRepeats bool) float64 {
 // row (the repeated rows' entries and the 8-byte keys of the repeat set),
 // not an entry for every row.
 func TestDedupeHeapPerRow(t *testing.T) {
-	const n = 200_000
+	const n = 100_000
 	all := dedupeHeap(n, false)
 	some := dedupeHeap(n, true)
 	t.Logf("live heap per row after %d rows: %.1f B every row kept, %.1f B only repeated rows kept", n, all, some)
