@@ -31,8 +31,10 @@ type Config struct {
 	Language   string            // X-TC-Language: "en-US" (the default when "") or "zh-CN"
 	Credential Credential        // SecretID and SecretKey are required
 	Timeout    time.Duration     // one attempt, from sending to the whole answer; 0: DefaultTimeout
-	Encrypt    bool              // send the four fields encrypted (SPEC section 5)
-	PublicKey  *rsa.PublicKey    // key for Encrypt; nil: PublishedKeyPEM
+	Encrypt    bool              // send the four fields encrypted (SPEC sections 5 and 13)
+	Algorithm  string            // for Encrypt: AlgorithmAES ("" too) or AlgorithmSM4GCM
+	Key        *EncryptionKey    // for Encrypt: from ParseEncryptionKey; nil: PublicKey, else Tencent's published key for Algorithm
+	PublicKey  *rsa.PublicKey    // for Encrypt with AES-256-CBC when Key is nil; nil: PublishedKeyPEM
 	Transport  http.RoundTripper // nil: a pooled transport with TLS verification on
 	Now        func() time.Time  // nil: time.Now
 }
@@ -46,7 +48,7 @@ type Client struct {
 	lang     string
 	cred     Credential
 	timeout  time.Duration
-	pub      *rsa.PublicKey // nil unless encrypting
+	key      *EncryptionKey // nil unless encrypting
 	http     *http.Client
 	now      func() time.Time
 }
@@ -91,11 +93,8 @@ func New(cfg Config) (*Client, error) {
 		c.now = time.Now
 	}
 	if cfg.Encrypt {
-		c.pub = cfg.PublicKey
-		if c.pub == nil {
-			if c.pub, err = ParsePublicKey([]byte(PublishedKeyPEM)); err != nil {
-				return nil, err
-			}
+		if c.key, err = encryptionKey(cfg); err != nil {
+			return nil, err
 		}
 	}
 	rt := cfg.Transport
@@ -108,6 +107,28 @@ func New(cfg Config) (*Client, error) {
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 	}
 	return c, nil
+}
+
+// encryptionKey picks the key of an encrypting Config and refuses one of
+// the wrong kind for its algorithm.
+func encryptionKey(cfg Config) (*EncryptionKey, error) {
+	alg, err := ParseAlgorithm(cfg.Algorithm)
+	if err != nil {
+		return nil, err
+	}
+	switch {
+	case cfg.Key != nil:
+		if cfg.Key.Algorithm() != alg {
+			return nil, fmt.Errorf("encryption key: it is for %s, but the algorithm is %s", cfg.Key.Algorithm(), alg)
+		}
+		return cfg.Key, nil
+	case cfg.PublicKey != nil:
+		if alg != AlgorithmAES {
+			return nil, fmt.Errorf("encryption key: an RSA key cannot be used with %s, which needs an SM2 public key", alg)
+		}
+		return NewRSAKey(cfg.PublicKey), nil
+	}
+	return PublishedKey(alg)
 }
 
 // NewTransport returns the transport a Client uses by default: TLS 1.2 or

@@ -136,8 +136,14 @@ func (c *Client) body(f batch.Fields) (body []byte, a batch.Answer, ok bool) {
 		}
 		r.CertType = &n
 	}
-	if c.pub != nil {
-		e, err := encryptFields(c.pub, &r.Name, &r.BankCard, &r.Phone, &r.IdCard)
+	if c.key != nil {
+		var e *Encryption
+		var err error
+		if c.key.sm2 != nil {
+			e, err = encryptSM4GCM(c.key.sm2, &r.Name, &r.BankCard, &r.Phone, &r.IdCard)
+		} else {
+			e, err = encryptFields(c.key.rsa, &r.Name, &r.BankCard, &r.Phone, &r.IdCard)
+		}
 		if err != nil {
 			return nil, batch.Answer{Class: batch.ClassRetry, Code: "EncryptError", Message: err.Error()}, false
 		}

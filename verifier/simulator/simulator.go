@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"github.com/bankcard4e/bankcard4e/batch"
+	"github.com/emmansun/gmsm/sm2"
 )
 
 // The fixed local credential the simulator accepts when Config names none.
@@ -91,6 +92,10 @@ type Simulator struct {
 	key     *rsa.PrivateKey
 	keyErr  error
 
+	sm2Once sync.Once
+	sm2     *sm2.PrivateKey
+	sm2Err  error
+
 	mu     sync.Mutex // guards faults, stats, n, window
 	faults Faults
 	stats  Stats
@@ -102,8 +107,9 @@ type Simulator struct {
 	once  sync.Once
 }
 
-// New builds a Simulator from cfg. Its RSA key pair for Encryption is made
-// on first use (PublicKeyPEM or the first encrypted request).
+// New builds a Simulator from cfg. Its RSA key pair (AES-256-CBC) and SM2
+// key pair (SM4-GCM) for Encryption are made on first use (PublicKeyPEM,
+// SM2PublicKeyPEM or the first encrypted request).
 func New(cfg Config) (*Simulator, error) {
 	if cfg.SecretID == "" && cfg.SecretKey == "" {
 		cfg.SecretID, cfg.SecretKey = LocalSecretID, LocalSecretKey
