@@ -159,4 +159,3 @@ func SM2PublicKeyPEM(pub *ecdsa.PublicKey) ([]byte, error) {
 	}
 	return pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der}), nil
 }
-
