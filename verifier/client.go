@@ -132,7 +132,8 @@ func encryptionKey(cfg Config) (*EncryptionKey, error) {
 }
 
 // NewTransport returns the transport a Client uses by default: TLS 1.2 or
-// later with certificate verification, the proxy from the environment,
+// later with certificate verification, the proxy from the environment
+// (HTTPS_PROXY, NO_PROXY, as net/http reads them),
 // bounded dial and handshake times, and enough idle connections per host
 // for hundreds of calls in flight. It speaks HTTP/1.1, so every call has a
 // connection of its own and a lost answer loses only that call.
@@ -148,6 +149,9 @@ func NewTransport() *http.Transport {
 		MaxIdleConns:        1024,
 		MaxIdleConnsPerHost: 512,
 		IdleConnTimeout:     30 * time.Second, // below common server keep-alive limits: a reused connection the server just closed would lose a call
+		// A proxy's refusal becomes a *ProxyError: a 407 aborts the run
+		// at once instead of being retried as a service failure.
+		OnProxyConnectResponse: onProxyConnect,
 	}
 }
 
