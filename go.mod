@@ -3,9 +3,11 @@ module github.com/bankcard4e/bankcard4e
 go 1.26.8
 
 require (
+	github.com/emmansun/gmsm v0.15.5
 	github.com/google/go-cmp v0.7.0
 	github.com/schollz/progressbar/v3 v3.19.1
 	github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/common v1.3.211
+	github.com/tjfoc/gmsm v1.4.1
 	github.com/urfave/cli/v2 v2.27.7
 	github.com/xuri/excelize/v2 v2.11.1
 	golang.org/x/term v0.48.0

@@ -135,7 +135,9 @@ func command(t *testing.T, bin, dir string, args ...string) (*exec.Cmd, *bytes.B
 }
 
 // journalScan reads the journal at path independently of package journal:
-// it counts the sound lines (checksum holds, "\n" present) and, among the
+// it counts the sound lines (checksum holds, "\n" present; after the header
+// the CRC-32 runs over the journal id of the header, then the record) and,
+// among the
 // attempt (A) records after the first skip sound lines, those that no later
 // answer (N) or final (F) record covers: the calls in flight when the
 // process that wrote them died. attempts counts every A record.
@@ -145,6 +147,7 @@ func journalScan(path string, skip int) (lines, inFlight, attempts int, err erro
 		return 0, 0, 0, err
 	}
 	open := map[[2]int]bool{} // row, attempt
+	var key uint32            // the CRC of the header's journal id, for every later line
 	for len(data) > 0 {
 		i := bytes.IndexByte(data, '\n')
 		if i < 0 {
@@ -157,12 +160,15 @@ func journalScan(path string, skip int) (lines, inFlight, attempts int, err erro
 		}
 		body := line[:len(line)-9]
 		sum, perr := strconv.ParseUint(string(line[len(line)-8:]), 16, 32)
-		if perr != nil || uint32(sum) != crc32.ChecksumIEEE(body) {
+		if perr != nil || uint32(sum) != crc32.Update(key, crc32.IEEETable, body) {
 			continue
 		}
 		lines++
-		if lines == 1 {
-			continue // the header
+		if lines == 1 { // the header: "bankcard4e-journal 2 <id> {…}"
+			if h := strings.SplitN(string(body), " ", 4); len(h) == 4 {
+				key = crc32.ChecksumIEEE([]byte(h[2]))
+			}
+			continue
 		}
 		f := strings.SplitN(string(body), " ", 3)
 		if len(f) < 3 {

@@ -31,8 +31,10 @@ type Config struct {
 	Language   string            // X-TC-Language: "en-US" (the default when "") or "zh-CN"
 	Credential Credential        // SecretID and SecretKey are required
 	Timeout    time.Duration     // one attempt, from sending to the whole answer; 0: DefaultTimeout
-	Encrypt    bool              // send the four fields encrypted (SPEC section 5)
-	PublicKey  *rsa.PublicKey    // key for Encrypt; nil: PublishedKeyPEM
+	Encrypt    bool              // send the four fields encrypted (SPEC sections 5 and 13)
+	Algorithm  string            // for Encrypt: AlgorithmAES ("" too) or AlgorithmSM4GCM
+	Key        *EncryptionKey    // for Encrypt: from ParseEncryptionKey; nil: PublicKey, else Tencent's published key for Algorithm
+	PublicKey  *rsa.PublicKey    // for Encrypt with AES-256-CBC when Key is nil; nil: PublishedKeyPEM
 	Transport  http.RoundTripper // nil: a pooled transport with TLS verification on
 	Now        func() time.Time  // nil: time.Now
 }
@@ -46,7 +48,7 @@ type Client struct {
 	lang     string
 	cred     Credential
 	timeout  time.Duration
-	pub      *rsa.PublicKey // nil unless encrypting
+	key      *EncryptionKey // nil unless encrypting
 	http     *http.Client
 	now      func() time.Time
 }
@@ -91,11 +93,8 @@ func New(cfg Config) (*Client, error) {
 		c.now = time.Now
 	}
 	if cfg.Encrypt {
-		c.pub = cfg.PublicKey
-		if c.pub == nil {
-			if c.pub, err = ParsePublicKey([]byte(PublishedKeyPEM)); err != nil {
-				return nil, err
-			}
+		if c.key, err = encryptionKey(cfg); err != nil {
+			return nil, err
 		}
 	}
 	rt := cfg.Transport
@@ -110,8 +109,31 @@ func New(cfg Config) (*Client, error) {
 	return c, nil
 }
 
+// encryptionKey picks the key of an encrypting Config and refuses one of
+// the wrong kind for its algorithm.
+func encryptionKey(cfg Config) (*EncryptionKey, error) {
+	alg, err := ParseAlgorithm(cfg.Algorithm)
+	if err != nil {
+		return nil, err
+	}
+	switch {
+	case cfg.Key != nil:
+		if cfg.Key.Algorithm() != alg {
+			return nil, fmt.Errorf("encryption key: it is for %s, but the algorithm is %s", cfg.Key.Algorithm(), alg)
+		}
+		return cfg.Key, nil
+	case cfg.PublicKey != nil:
+		if alg != AlgorithmAES {
+			return nil, fmt.Errorf("encryption key: an RSA key cannot be used with %s, which needs an SM2 public key", alg)
+		}
+		return NewRSAKey(cfg.PublicKey), nil
+	}
+	return PublishedKey(alg)
+}
+
 // NewTransport returns the transport a Client uses by default: TLS 1.2 or
-// later with certificate verification, the proxy from the environment,
+// later with certificate verification, the proxy from the environment
+// (HTTPS_PROXY, NO_PROXY, as net/http reads them),
 // bounded dial and handshake times, and enough idle connections per host
 // for hundreds of calls in flight. It speaks HTTP/1.1, so every call has a
 // connection of its own and a lost answer loses only that call.
@@ -127,6 +149,9 @@ func NewTransport() *http.Transport {
 		MaxIdleConns:        1024,
 		MaxIdleConnsPerHost: 512,
 		IdleConnTimeout:     30 * time.Second, // below common server keep-alive limits: a reused connection the server just closed would lose a call
+		// A proxy's refusal becomes a *ProxyError: a 407 aborts the run
+		// at once instead of being retried as a service failure.
+		OnProxyConnectResponse: onProxyConnect,
 	}
 }
 

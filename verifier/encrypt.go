@@ -23,16 +23,21 @@ EojE/EEHpXBsuEkVTbKEy5elRq9toL7IZ80i+H2mtfU5CPsar+R3AgMBAAE=
 -----END RSA PUBLIC KEY-----
 `
 
-// EncryptAlgorithm is the Encryption.Algorithm the client uses.
-const EncryptAlgorithm = "AES-256-CBC"
+// EncryptAlgorithm is the Encryption.Algorithm of AES-256-CBC, the default.
+const EncryptAlgorithm = AlgorithmAES
+
+// encryptList is the EncryptList the client sends: all four fields, in
+// body order.
+var encryptList = []string{"Name", "BankCard", "Phone", "IdCard"}
 
 // Encryption is the request's Encryption parameter: how the listed fields
 // were encrypted.
 type Encryption struct {
-	CiphertextBlob string   // base64 of the AES key wrapped with RSA PKCS#1 v1.5
-	EncryptList    []string // the fields that hold base64 AES ciphertext
-	Iv             string   // base64 of the 16-byte CBC IV
-	Algorithm      string   // "AES-256-CBC"
+	CiphertextBlob string   // base64 of the field key: RSA PKCS#1 v1.5 (AES) or SM2 C1C3C2 (SM4)
+	EncryptList    []string // the fields that hold base64 ciphertext
+	Iv             string   // base64 of the 16-byte CBC IV (AES) or the 12-byte GCM nonce (SM4)
+	Algorithm      string   // "AES-256-CBC" or "SM4-GCM"
+	TagList        []string `json:",omitempty"` // SM4-GCM: base64 of each field's 16-byte tag, in EncryptList order
 }
 
 // ParsePublicKey reads an RSA public key from PEM: a "RSA PUBLIC KEY" block
@@ -98,7 +103,7 @@ func encryptFields(pub *rsa.PublicKey, values ...*string) (*Encryption, error) {
 	}
 	return &Encryption{
 		CiphertextBlob: base64.StdEncoding.EncodeToString(wrapped),
-		EncryptList:    []string{"Name", "BankCard", "Phone", "IdCard"},
+		EncryptList:    append([]string(nil), encryptList...),
 		Iv:             base64.StdEncoding.EncodeToString(iv[:]),
 		Algorithm:      EncryptAlgorithm,
 	}, nil

@@ -10,8 +10,10 @@ import (
 	"net/http"
 	"net/http/httptrace"
 	"strconv"
+	"strings"
 	"sync/atomic"
 	"time"
+	"unicode/utf8"
 
 	"github.com/bankcard4e/bankcard4e/batch"
 )
@@ -116,13 +118,61 @@ func (c *Client) Verify(ctx context.Context, f batch.Fields) batch.Answer {
 	sent := time.Now()
 	resp, err := c.http.Do(req)
 	if err != nil {
-		a := c.transportAnswer(ctx, actx, err, wire.Load())
-		a.Latency = time.Since(sent)
-		return a
+		a = c.transportAnswer(ctx, actx, err, wire.Load())
+	} else {
+		a = c.readAnswer(ctx, actx, resp)
 	}
-	a = c.readAnswer(ctx, actx, resp)
 	a.Latency = time.Since(sent)
+	return scrub(a, f)
+}
+
+// scrub masks, in the text the service (or a gateway, or the transport)
+// put into an answer, every occurrence of the request's own values and
+// then every run of six or more digits, so that an answer that echoes the
+// request carries no name, ID, card or phone number into the journal,
+// report, Summary sheet, metrics or console. It runs after the class is
+// decided: classification never reads these texts.
+func scrub(a batch.Answer, f batch.Fields) batch.Answer {
+	clean := func(s string) string {
+		for _, v := range []string{f.Name, f.IDCard, f.BankCard, f.Phone} {
+			if utf8.RuneCountInString(v) >= 2 && strings.Contains(s, v) {
+				s = strings.ReplaceAll(s, v, "***")
+			}
+		}
+		return batch.ScrubDigits(s)
+	}
+	// Result and Code are short tokens that tallies group by: only long
+	// digit runs are masked there, not the request's values.
+	a.Result = batch.ScrubDigits(a.Result)
+	a.Code = batch.ScrubDigits(a.Code)
+	a.Description = clean(a.Description)
+	a.Message = clean(a.Message)
+	if !uuidShaped(a.RequestID) {
+		a.RequestID = clean(a.RequestID)
+	}
 	return a
+}
+
+// uuidShaped reports whether s looks like the service's RequestId, a UUID
+// (8-4-4-4-12 hex digits): it is kept whole, for support requests.
+func uuidShaped(s string) bool {
+	if len(s) != 36 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch i {
+		case 8, 13, 18, 23:
+			if c != '-' {
+				return false
+			}
+		default:
+			if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F') {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 // body encodes the request body. ok is false when the row cannot be sent;
@@ -136,8 +186,14 @@ func (c *Client) body(f batch.Fields) (body []byte, a batch.Answer, ok bool) {
 		}
 		r.CertType = &n
 	}
-	if c.pub != nil {
-		e, err := encryptFields(c.pub, &r.Name, &r.BankCard, &r.Phone, &r.IdCard)
+	if c.key != nil {
+		var e *Encryption
+		var err error
+		if c.key.sm2 != nil {
+			e, err = encryptSM4GCM(c.key.sm2, &r.Name, &r.BankCard, &r.Phone, &r.IdCard)
+		} else {
+			e, err = encryptFields(c.key.rsa, &r.Name, &r.BankCard, &r.Phone, &r.IdCard)
+		}
 		if err != nil {
 			return nil, batch.Answer{Class: batch.ClassRetry, Code: "EncryptError", Message: err.Error()}, false
 		}
@@ -154,6 +210,9 @@ func (c *Client) body(f batch.Fields) (body []byte, a batch.Answer, ok bool) {
 func (c *Client) transportAnswer(ctx, actx context.Context, err error, wire int32) batch.Answer {
 	msg := err.Error() // a *url.Error: method, URL and cause, never the body
 	if wire == wireNone || wire == wireWriteFail {
+		if code, fix, ok := localFailure(err, c.host); ok && ctx.Err() == nil {
+			return batch.Answer{Class: batch.ClassAbort, Code: code, Message: fix}
+		}
 		code := "ConnectError"
 		if ctx.Err() != nil {
 			code = "Cancelled"
@@ -204,6 +263,14 @@ func (c *Client) readAnswer(ctx, actx context.Context, resp *http.Response) batc
 		ans = answer{}
 	}
 	r := &ans.Response
+	if e := r.Error; e != nil && len(r.Result) > 0 && string(r.Result) != "null" {
+		// Both a Result and an Error: the service may have billed it.
+		return batch.Answer{Class: batch.ClassLost, Code: "ResultAndError", Message: "the answer carries both a Result and an Error (" + e.Code + "): it may have been charged", RequestID: r.RequestId}
+	}
+	if status == http.StatusProxyAuthRequired {
+		// A proxy in front of a plain http:// endpoint asks for a login.
+		return batch.Answer{Class: batch.ClassAbort, Code: CodeProxy, Message: "the proxy asks for a login (HTTP 407 Proxy Authentication Required): put its user and password in HTTP_PROXY / HTTPS_PROXY, or check NO_PROXY", RequestID: r.RequestId}
+	}
 	if e := r.Error; e != nil {
 		return batch.Answer{Class: ErrorClass(e.Code), Code: e.Code, Message: e.Message, RequestID: r.RequestId}
 	}

@@ -1,7 +1,10 @@
 package journal
 
 import (
+	"errors"
+	"fmt"
 	"os"
+	"strings"
 	"testing"
 
 	"github.com/bankcard4e/bankcard4e/batch"
@@ -87,21 +90,131 @@ func TestTornTail(t *testing.T) {
 	}
 }
 
-// TestDamagedLine: a line that fails its checksum in the middle (written
-// but never synced before a crash) is skipped; the records after it count.
+// TestDamagedLine: a line anywhere but a torn last one that fails its
+// check refuses the resume with a *DamagedError naming its line and what
+// --fresh would pay again; the journal is left as it was.
 func TestDamagedLine(t *testing.T) {
-	path := tempPath(t)
-	script(t, path, []op{attempt(0, 1), final(0, charged), attempt(1, 1)})
-	b, err := os.ReadFile(path)
+	const rows = 300
+	var ops []op
+	for i := range rows {
+		ops = append(ops, attempt(i, 1))
+		switch i % 3 {
+		case 0:
+			ops = append(ops, final(i, charged))
+		case 1:
+			ops = append(ops, final(i, free2))
+		}
+	}
+	ops = append(ops, rerun(), attempt(rows, 1), attempt(rows+1, 1))
+	dir := t.TempDir()
+	orig := dir + "/orig.journal"
+	script(t, orig, ops)
+	content, err := os.ReadFile(orig)
 	if err != nil {
 		t.Fatal(err)
 	}
-	b = []byte(replaceOnce(string(b), "F 0 {", "F 0 ["))
-	write(t, path, b)
-	st := reopen(t, path)
-	if _, ok := st.Final[0]; ok || st.Damaged != 1 || st.Carry[1] != (Counts{Calls: 1, Lost: 1}) || st.Carry[0] != (Counts{Calls: 1, Lost: 1}) {
-		t.Errorf("state %+v: want row 0 not final, one damaged line, rows 0 and 1 lost once", st)
+	lines := strings.SplitAfter(string(content), "\n")
+	lines = lines[:len(lines)-1] // after the last "\n"
+	if len(content) < 3*4096 {
+		t.Fatalf("journal is %d bytes: too short for the zeroed-block case", len(content))
 	}
+	// lineAt is the 1-based line holding byte offset off.
+	lineAt := func(off int) int { return strings.Count(string(content[:off]), "\n") + 1 }
+
+	// A line of another journal with the same meta and the same records.
+	other := dir + "/other.journal"
+	script(t, other, ops)
+	otherContent, _ := os.ReadFile(other)
+	otherLines := strings.SplitAfter(string(otherContent), "\n")
+
+	type damage struct {
+		name   string
+		mangle func() []byte
+		line   int
+	}
+	var cases []damage
+	for _, ln := range []int{2, 3, 150, len(lines) - 1, len(lines)} {
+		cases = append(cases, damage{fmt.Sprintf("bit flip in line %d", ln), func() []byte {
+			b := []byte(strings.Join(lines, ""))
+			off := len(strings.Join(lines[:ln-1], "")) + 2
+			b[off] ^= 0x04
+			return b
+		}, ln})
+	}
+	cases = append(cases,
+		damage{"every line bit-flipped", func() []byte {
+			var b []byte
+			for _, l := range lines {
+				lb := []byte(l)
+				lb[len(lb)/2] ^= 0x01
+				b = append(b, lb...)
+			}
+			return b
+		}, 1},
+		damage{"zeroed 4 KB block mid-file", func() []byte {
+			b := append([]byte(nil), content...)
+			clear(b[4096 : 2*4096])
+			return b
+		}, lineAt(4096)},
+		damage{"a line of another journal", func() []byte {
+			l := append(append(append([]string(nil), lines[:100]...), otherLines[100]), lines[101:]...)
+			return []byte(strings.Join(l, ""))
+		}, 101},
+		damage{"a line of another journal inserted", func() []byte {
+			l := append(append(append([]string(nil), lines[:100]...), otherLines[100]), lines[100:]...)
+			return []byte(strings.Join(l, ""))
+		}, 101},
+		damage{"a line of another journal at the end", func() []byte {
+			return []byte(strings.Join(lines, "") + otherLines[len(otherLines)-2])
+		}, len(lines) + 1},
+	)
+	for _, tt := range cases {
+		t.Run(tt.name, func(t *testing.T) {
+			path := dir + "/damaged.journal"
+			b := tt.mangle()
+			write(t, path, b)
+			_, _, err := open(path, testMeta(), false, fastConfig())
+			var de *DamagedError
+			if !errors.As(err, &de) || !errors.Is(err, ErrDamaged) {
+				t.Fatalf("Open = %v, want a *DamagedError", err)
+			}
+			if de.Line != tt.line {
+				t.Errorf("damaged line %d, want %d (%v)", de.Line, tt.line, err)
+			}
+			msg := err.Error()
+			for _, want := range []string{fmt.Sprintf("line %d", tt.line), "--fresh", "already charged would be charged again", path} {
+				if !strings.Contains(msg, want) {
+					t.Errorf("message %q does not say %q", msg, want)
+				}
+			}
+			// The charged rows are counted from the lines that check out:
+			// one in three rows, less those whose line is damaged.
+			if de.Charged > rows/3 || (tt.line > 150 && de.Charged < rows/3-1) {
+				t.Errorf("Charged = %d, want about %d", de.Charged, rows/3)
+			}
+			if after, _ := os.ReadFile(path); string(after) != string(b) {
+				t.Errorf("the refused journal was changed")
+			}
+		})
+	}
+	// The message counts what --fresh would cost exactly for one flip in
+	// the last line (a run record).
+	t.Run("count", func(t *testing.T) {
+		path := dir + "/count.journal"
+		b := []byte(strings.Join(lines, ""))
+		b[len(b)-3] ^= 0x01 // in the last line's checksum
+		write(t, path, b)
+		_, _, err := open(path, testMeta(), false, fastConfig())
+		var de *DamagedError
+		// Possibly charged: the lost attempt of each row without a final
+		// (one in three) and of rows 300 and 301.
+		if !errors.As(err, &de) || de.Charged != rows/3 || de.PossiblyCharged != rows/3+2 {
+			t.Fatalf("Open = %v, want %d charged and %d possibly charged", err, rows/3, rows/3+2)
+		}
+		if !strings.Contains(err.Error(), fmt.Sprintf("%d rows already charged", rows/3)) {
+			t.Errorf("message %q", err)
+		}
+	})
 }
 
 func size(t *testing.T, path string) int64 {

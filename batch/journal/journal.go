@@ -38,6 +38,7 @@ type Journal struct {
 	path string
 	f    *os.File
 	sync func(*os.File) error
+	key  uint32 // binds each record's CRC to this journal's id (see lineKey)
 
 	mu       sync.Mutex
 	cond     sync.Cond // signalled when a flush ends
@@ -63,7 +64,10 @@ type config struct {
 // place, and returns an empty State. Otherwise it checks the header against
 // meta (an error wrapping ErrMismatch says what differs), replays every
 // record into the State, cuts away a torn last line, and records the start
-// of this run. A journal held by another running process is refused.
+// of this run. A journal damaged anywhere else (a line that fails its
+// check, or one copied from another journal) is refused with a
+// *DamagedError, before anything is written to it. A journal held by
+// another running process is refused.
 func Open(path string, meta Meta, fresh bool) (*Journal, *State, error) {
 	return open(path, meta, fresh, config{sync: datasync, now: time.Now})
 }
@@ -96,11 +100,16 @@ func create(path string, meta Meta, fresh bool, c config) (*Journal, *State, err
 			}
 		}
 	}
-	head, err := appendHeader(nil, meta)
+	id, err := newID()
 	if err != nil {
 		return nil, nil, err
 	}
-	head = appendRun(head, c.now().Unix())
+	key := lineKey(id)
+	head, err := appendHeader(nil, id, meta)
+	if err != nil {
+		return nil, nil, err
+	}
+	head = appendRun(head, key, c.now().Unix())
 
 	f, err := os.CreateTemp(dir, base+".tmp-*")
 	if err != nil {
@@ -131,7 +140,7 @@ func create(path string, meta Meta, fresh bool, c config) (*Journal, *State, err
 		f.Close()
 		return nil, nil, fmt.Errorf("sync directory of journal %q: %w", path, err)
 	}
-	return newJournal(path, f, c), newState(), nil
+	return newJournal(path, f, c, key), newState(), nil
 }
 
 // place moves the new journal tmp to path. Unless fresh, it refuses to
@@ -163,7 +172,7 @@ func resume(path string, f *os.File, meta Meta, c config) (*Journal, *State, err
 	if err := lock(f); err != nil {
 		return fail(fmt.Errorf("journal %q: %w", path, err))
 	}
-	st, good, end, err := read(path, f, meta)
+	st, key, good, end, err := read(path, f, meta)
 	if err != nil {
 		return fail(err)
 	}
@@ -176,17 +185,20 @@ func resume(path string, f *os.File, meta Meta, c config) (*Journal, *State, err
 	if _, err := f.Seek(good, io.SeekStart); err != nil {
 		return fail(fmt.Errorf("journal %q: %w", path, err))
 	}
-	j := newJournal(path, f, c)
-	if err := j.add(appendRun(nil, c.now().Unix()), true); err != nil {
+	j := newJournal(path, f, c, key)
+	if err := j.add(appendRun(nil, key, c.now().Unix()), true); err != nil {
 		j.Close()
 		return nil, nil, err
 	}
 	return j, st, nil
 }
 
-// read checks the header against meta and replays the records. good is
-// the offset after the last sound line, end the size read.
-func read(path string, f *os.File, meta Meta) (st *State, good, end int64, err error) {
+// read checks the header against meta and replays the records. key binds
+// the records to the journal; good is the offset after the last sound
+// line, end the size read. Only a last line without its "\n" (torn by a
+// crash mid-write) may fail its check: any other damage is a
+// *DamagedError naming the first damaged line.
+func read(path string, f *os.File, meta Meta) (st *State, key uint32, good, end int64, err error) {
 	br := bufio.NewReaderSize(f, 64<<10)
 	var long []byte
 	// next returns the next line without its "\n"; complete is false for a
@@ -214,50 +226,74 @@ func read(path string, f *os.File, meta Meta) (st *State, good, end int64, err e
 
 	line, complete, err := next()
 	if err != nil && !errors.Is(err, io.EOF) {
-		return nil, 0, 0, fmt.Errorf("read journal %q: %w", path, err)
+		return nil, 0, 0, 0, fmt.Errorf("read journal %q: %w", path, err)
 	}
-	body, ok := checked(line)
-	if !complete || !ok {
-		return nil, 0, 0, fmt.Errorf("journal %q: %w; move it away, or rerun with --fresh to start over", path, errNotJournal)
+	var damaged *DamagedError
+	body, ok := checked(line, 0)
+	var id string
+	switch {
+	case complete && ok:
+		var old Meta
+		if id, old, err = parseHeader(body); err != nil {
+			return nil, 0, 0, 0, fmt.Errorf("journal %q: %w", path, err)
+		}
+		if err := compareMeta(path, old, meta); err != nil {
+			return nil, 0, 0, 0, err
+		}
+	default:
+		// A first line that still looks like a header of this format is
+		// a damaged journal: its records can be counted for the message.
+		if id, ok = headerID(line); !ok || !complete {
+			return nil, 0, 0, 0, fmt.Errorf("journal %q: %w; move it away, or rerun with --fresh to start over", path, errNotJournal)
+		}
+		damaged = &DamagedError{Path: path, Line: 1, Reason: "the header fails its checksum"}
 	}
-	old, err := parseHeader(body)
-	if err != nil {
-		return nil, 0, 0, fmt.Errorf("journal %q: %w", path, err)
-	}
-	if err := compareMeta(path, old, meta); err != nil {
-		return nil, 0, 0, err
-	}
+	key = lineKey(id)
 	good = end
 
 	r := newReplay()
-	damaged := 0
+	torn := 0
 	for n := 2; ; n++ {
 		line, complete, err := next()
 		if errors.Is(err, io.EOF) {
 			break
 		}
 		if err != nil {
-			return nil, 0, 0, fmt.Errorf("read journal %q: %w", path, err)
+			return nil, 0, 0, 0, fmt.Errorf("read journal %q: %w", path, err)
 		}
-		body, ok := checked(line)
-		if !complete || !ok {
-			damaged++
+		if !complete {
+			// The last line, cut short by a crash mid-write: cut away.
+			torn = 1
+			break
+		}
+		body, ok := checked(line, key)
+		if !ok {
+			if damaged == nil {
+				damaged = &DamagedError{Path: path, Line: n, Reason: "the line fails its checksum: changed, overwritten, or copied from another journal"}
+			}
 			continue
 		}
 		rec, err := parseRecord(body)
 		if err != nil {
-			return nil, 0, 0, fmt.Errorf("journal %q: line %d: %w", path, n, err)
+			if damaged == nil {
+				damaged = &DamagedError{Path: path, Line: n, Reason: err.Error()}
+			}
+			continue
 		}
 		r.add(rec)
 		good = end
 	}
 	st = r.state()
-	st.Damaged = damaged
-	return st, good, end, nil
+	if damaged != nil {
+		damaged.cost(st)
+		return nil, 0, 0, 0, damaged
+	}
+	st.Damaged = torn
+	return st, key, good, end, nil
 }
 
-func newJournal(path string, f *os.File, c config) *Journal {
-	j := &Journal{path: path, f: f, sync: c.sync}
+func newJournal(path string, f *os.File, c config, key uint32) *Journal {
+	j := &Journal{path: path, f: f, sync: c.sync, key: key}
 	j.cond.L = &j.mu
 	return j
 }
@@ -273,7 +309,7 @@ func (j *Journal) Attempt(row, n int) error {
 	if err := j.usable(); err != nil {
 		return err
 	}
-	j.buf = appendAttempt(j.buf, kindAttempt, row, n)
+	j.buf = appendAttempt(j.buf, j.key, kindAttempt, row, n)
 	j.appended++
 	return j.waitDurable(j.appended)
 }
@@ -287,7 +323,7 @@ func (j *Journal) Answered(row, n int) error {
 	if err := j.usable(); err != nil {
 		return err
 	}
-	j.buf = appendAttempt(j.buf, kindAnswered, row, n)
+	j.buf = appendAttempt(j.buf, j.key, kindAnswered, row, n)
 	j.appended++
 	return nil
 }
@@ -304,7 +340,7 @@ func (j *Journal) Final(row int, o batch.Outcome) error {
 	if err := j.usable(); err != nil {
 		return err
 	}
-	j.buf = appendFinal(j.buf, row, body)
+	j.buf = appendFinal(j.buf, j.key, row, body)
 	j.appended++
 	return j.waitDurable(j.appended)
 }

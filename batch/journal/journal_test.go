@@ -192,7 +192,8 @@ func TestMismatch(t *testing.T) {
 }
 
 func TestBadHeader(t *testing.T) {
-	good, err := appendHeader(nil, testMeta())
+	const id = "0123456789abcdef0123456789abcdef"
+	good, err := appendHeader(nil, id, testMeta())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -202,9 +203,10 @@ func TestBadHeader(t *testing.T) {
 		{"empty", "", "not a bankcard4e journal"},
 		{"other file", "Name,BankCard,Phone,IdCard\n", "not a bankcard4e journal"},
 		{"torn header", string(good[:len(good)-5]), "not a bankcard4e journal"},
-		{"damaged header", strings.Replace(string(good), "1234", "1235", 1), "not a bankcard4e journal"},
-		{"future format", string(seal([]byte(magic+" 2 {}"), 0)), `journal format "2" is not supported`},
-		{"unknown record", string(good) + string(seal([]byte("Z 1 2"), 0)), "line 2: unknown record kind"},
+		{"damaged header", strings.Replace(string(good), "1234", "1235", 1), "damaged at line 1 (the header fails its checksum)"},
+		{"old format", string(seal([]byte(magic+" 1 {}"), 0, 0)), `format "1" is not read by this version`},
+		{"future format", string(seal([]byte(magic+" 3 "+id+" {}"), 0, 0)), `format "3" is not read by this version`},
+		{"unknown record", string(good) + string(seal([]byte("Z 1 2"), 0, lineKey(id))), "damaged at line 2 (unknown record kind"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

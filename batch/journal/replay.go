@@ -19,8 +19,9 @@ type State struct {
 	// show if this run ends before retrying them).
 	Errors map[int]batch.Outcome
 	Runs   int // how many runs wrote to this journal before
-	// Damaged counts lines skipped because they were cut short or failed
-	// their checksum (a crash mid-write leaves one at the end).
+	// Damaged is 1 when the last line was cut short (a crash mid-write
+	// leaves one) and was cut away, else 0. Any other damage refuses the
+	// resume (DamagedError).
 	Damaged int
 }
 

@@ -12,6 +12,8 @@ import (
 	"slices"
 
 	"github.com/bankcard4e/bankcard4e/batch"
+	"github.com/emmansun/gmsm/sm2"
+	"github.com/emmansun/gmsm/sm4"
 )
 
 // apiError is an error answer: a code and a message. It never holds
@@ -34,6 +36,7 @@ type encryption struct {
 	EncryptList    []string
 	Iv             string
 	Algorithm      string
+	TagList        []string
 }
 
 // encryptable are the fields Encryption may carry, in body order.
@@ -88,13 +91,82 @@ func (s *Simulator) parseBody(body []byte) (batch.Fields, *apiError) {
 	return f, nil
 }
 
-// decrypt replaces each value named in e.EncryptList by its plain text:
-// RSA PKCS#1 v1.5 unwraps the AES-256 key, then AES-256-CBC with PKCS#7
-// padding, base64 throughout.
+// decrypt replaces each value named in e.EncryptList by its plain text,
+// by e.Algorithm: AES-256-CBC or SM4-GCM.
 func (s *Simulator) decrypt(e encryption, vals map[string]string) error {
-	if e.Algorithm != "AES-256-CBC" {
-		return fmt.Errorf("algorithm %q: want AES-256-CBC", e.Algorithm)
+	switch e.Algorithm {
+	case "AES-256-CBC":
+		return s.decryptAES(e, vals)
+	case "SM4-GCM":
+		return s.decryptSM4(e, vals)
 	}
+	return fmt.Errorf("algorithm %q: want AES-256-CBC or SM4-GCM", e.Algorithm)
+}
+
+// decryptSM4 undoes SM4-GCM (SPEC section 13): the 16-byte SM4 key is SM2
+// encrypted in C1C3C2 order with an uncompressed 04 point, raw (an ASN.1
+// blob is refused, as the service refuses it); Iv is the 12-byte nonce;
+// each field is base64 of its ciphertext without the tag, and TagList holds
+// the tags in EncryptList order.
+func (s *Simulator) decryptSM4(e encryption, vals map[string]string) error {
+	priv, err := s.sm2Key()
+	if err != nil {
+		return err
+	}
+	blob, err := base64.StdEncoding.DecodeString(e.CiphertextBlob)
+	if err != nil {
+		return fmt.Errorf("ciphertext blob: %w", err)
+	}
+	if len(blob) != 65+32+16 || blob[0] != 0x04 {
+		return errors.New("ciphertext blob: want C1C3C2 with an uncompressed point, not ASN.1")
+	}
+	key, err := sm2.Decrypt(priv, blob)
+	if err != nil {
+		return fmt.Errorf("sm2: %w", err)
+	}
+	if len(key) != 16 {
+		return fmt.Errorf("key is %d bytes, want 16", len(key))
+	}
+	nonce, err := base64.StdEncoding.DecodeString(e.Iv)
+	if err != nil || len(nonce) != 12 {
+		return errors.New("iv: want 12 bytes in base64")
+	}
+	if len(e.TagList) != len(e.EncryptList) {
+		return fmt.Errorf("tag list: %d tags for %d fields", len(e.TagList), len(e.EncryptList))
+	}
+	block, err := sm4.NewCipher(key)
+	if err != nil {
+		return err
+	}
+	aead, err := cipher.NewGCM(block)
+	if err != nil {
+		return err
+	}
+	for i, name := range e.EncryptList {
+		v, ok := vals[name]
+		if !ok {
+			continue // a field the API does not encrypt: ignored
+		}
+		ct, err := base64.StdEncoding.DecodeString(v)
+		if err != nil {
+			return fmt.Errorf("field %s: not base64", name)
+		}
+		tag, err := base64.StdEncoding.DecodeString(e.TagList[i])
+		if err != nil || len(tag) != 16 {
+			return fmt.Errorf("field %s: tag: want 16 bytes in base64", name)
+		}
+		pt, err := aead.Open(nil, nonce, append(ct, tag...), nil)
+		if err != nil {
+			return fmt.Errorf("field %s: %w", name, err)
+		}
+		vals[name] = string(pt)
+	}
+	return nil
+}
+
+// decryptAES undoes AES-256-CBC: RSA PKCS#1 v1.5 unwraps the AES-256 key,
+// then AES-256-CBC with PKCS#7 padding, base64 throughout.
+func (s *Simulator) decryptAES(e encryption, vals map[string]string) error {
 	priv, err := s.privateKey()
 	if err != nil {
 		return err

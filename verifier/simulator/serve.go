@@ -21,6 +21,7 @@ type draws struct {
 	dropBefore, http5xx, throttle, internal, busy, dropAfter float64
 	status503                                                bool
 	latency                                                  float64 // 0..1 of LatencyMax-LatencyMin
+	resultAndError                                           float64 // drawn last, so older seeds keep their faults
 }
 
 // draw makes the draws of request n from Config.Seed.
@@ -30,6 +31,7 @@ func (s *Simulator) draw(n int) draws {
 		dropBefore: r.Float64(), http5xx: r.Float64(), throttle: r.Float64(),
 		internal: r.Float64(), busy: r.Float64(), dropAfter: r.Float64(),
 		status503: r.IntN(2) == 1, latency: r.Float64(),
+		resultAndError: r.Float64(),
 	}
 }
 
@@ -39,6 +41,7 @@ type reply struct {
 	result    string // Result code, when an answer
 	desc      string
 	err       *apiError // error answer
+	alsoErr   *apiError // an error sent beside the Result (billed as the Result)
 	dropAfter bool      // close instead of sending
 }
 
@@ -111,6 +114,9 @@ func (s *Simulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	// charged count are exact under concurrency.
 	s.mu.Lock()
 	rep := s.decide(fields, bodyErr, inj, d, faults, lang)
+	if faults.Echo {
+		echo(&rep, fields)
+	}
 	s.count(rep)
 	s.mu.Unlock()
 	if rep.dropAfter {
@@ -137,6 +143,9 @@ func (s *Simulator) decide(f batch.Fields, bodyErr *apiError, inj *Injection, d 
 		default:
 			s.normal(&rep, f, bodyErr, lang)
 		}
+		if inj.AlsoError != "" && rep.err == nil {
+			rep.alsoErr = newAPIError(inj.AlsoError, inj.Message)
+		}
 		return rep
 	}
 	switch {
@@ -158,7 +167,25 @@ func (s *Simulator) decide(f batch.Fields, bodyErr *apiError, inj *Injection, d 
 		return rep
 	}
 	s.normal(&rep, f, bodyErr, lang)
+	if rep.err == nil && d.resultAndError < faults.ResultAndError {
+		rep.alsoErr = newAPIError("InternalError", "")
+	}
 	return rep
+}
+
+// echo makes the answer's text repeat the request's fields in clear (the
+// Echo fault).
+func echo(rep *reply, f batch.Fields) {
+	e := " (request: Name=" + f.Name + ", BankCard=" + f.BankCard + ", Phone=" + f.Phone + ", IdCard=" + f.IDCard + ")"
+	if rep.err != nil {
+		rep.err = &apiError{code: rep.err.code, msg: rep.err.msg + e}
+	}
+	if rep.alsoErr != nil {
+		rep.alsoErr = &apiError{code: rep.alsoErr.code, msg: rep.alsoErr.msg + e}
+	}
+	if rep.result != "" {
+		rep.desc += e
+	}
 }
 
 // normal fills in the answer the service gives for the body.
@@ -186,6 +213,9 @@ func (s *Simulator) count(rep reply) {
 			st.AuthFailures++
 		}
 	default:
+		if rep.alsoErr != nil {
+			st.ResultAndError++
+		}
 		st.ByResult[rep.result]++
 		switch results[rep.result].bill {
 		case billCharged:
@@ -261,6 +291,9 @@ func (s *Simulator) write(w http.ResponseWriter, rep reply, lang string) {
 		resp.Response.Error = &errBody{Code: rep.err.code, Message: rep.err.msg}
 	} else {
 		resp.Response.Result, resp.Response.Description = rep.result, rep.desc
+		if rep.alsoErr != nil {
+			resp.Response.Error = &errBody{Code: rep.alsoErr.code, Message: rep.alsoErr.msg}
+		}
 	}
 	resp.Response.RequestId = requestID()
 	b, _ := json.Marshal(resp) // cannot fail: strings only

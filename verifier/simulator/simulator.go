@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"github.com/bankcard4e/bankcard4e/batch"
+	"github.com/emmansun/gmsm/sm2"
 )
 
 // The fixed local credential the simulator accepts when Config names none.
@@ -43,6 +44,12 @@ type Faults struct {
 	Busy          float64 // Result -18, service busy (free)
 	ArrearsAfter  int     // after this many charged calls every request gets UnauthorizedOperation.Arrears; 0: never
 	AuthFailure   bool    // every request gets AuthFailure.SecretIdNotFound
+	// ResultAndError: the answer carries its Result (billed as usual) and
+	// an InternalError together, as a confused gateway might.
+	ResultAndError float64
+	// Echo: every Description and Error.Message repeats the request's
+	// four fields in clear, as a gateway or a future service change might.
+	Echo bool
 }
 
 // Config describes a Simulator.
@@ -75,6 +82,7 @@ type Injection struct {
 	Message     string        // the error message; "" a default one
 	Result      string        // answer this Result code (any string, even one not in SPEC section 6)
 	Description string        // the Result's description; "" the table's
+	AlsoError   string        // with Result (or the normal answer): also carry this error code; billed as the Result
 	DropAfter   bool          // decide and count the answer, then close without sending it
 	Delay       time.Duration // wait this long instead of the configured latency
 }
@@ -91,6 +99,10 @@ type Simulator struct {
 	key     *rsa.PrivateKey
 	keyErr  error
 
+	sm2Once sync.Once
+	sm2     *sm2.PrivateKey
+	sm2Err  error
+
 	mu     sync.Mutex // guards faults, stats, n, window
 	faults Faults
 	stats  Stats
@@ -102,8 +114,9 @@ type Simulator struct {
 	once  sync.Once
 }
 
-// New builds a Simulator from cfg. Its RSA key pair for Encryption is made
-// on first use (PublicKeyPEM or the first encrypted request).
+// New builds a Simulator from cfg. Its RSA key pair (AES-256-CBC) and SM2
+// key pair (SM4-GCM) for Encryption are made on first use (PublicKeyPEM,
+// SM2PublicKeyPEM or the first encrypted request).
 func New(cfg Config) (*Simulator, error) {
 	if cfg.SecretID == "" && cfg.SecretKey == "" {
 		cfg.SecretID, cfg.SecretKey = LocalSecretID, LocalSecretKey
@@ -151,6 +164,7 @@ func (f Faults) check() error {
 	}{
 		{"5xx", f.HTTP5xx}, {"drop-before", f.DropBefore}, {"drop-after", f.DropAfter},
 		{"throttle", f.Throttle}, {"internal", f.InternalError}, {"busy", f.Busy},
+		{"result-and-error", f.ResultAndError},
 	} {
 		if !(p.v >= 0 && p.v <= 1) {
 			return fmt.Errorf("fault %s probability %v: want 0 to 1", p.name, p.v)
@@ -165,7 +179,7 @@ func (f Faults) check() error {
 // SetFaults replaces the faults for the requests that arrive from now on.
 // Probabilities are clamped to 0..1 and a negative ArrearsAfter to 0.
 func (s *Simulator) SetFaults(f Faults) {
-	for _, p := range []*float64{&f.HTTP5xx, &f.DropBefore, &f.DropAfter, &f.Throttle, &f.InternalError, &f.Busy} {
+	for _, p := range []*float64{&f.HTTP5xx, &f.DropBefore, &f.DropAfter, &f.Throttle, &f.InternalError, &f.Busy, &f.ResultAndError} {
 		*p = min(max(*p, 0), 1) // NaN stays NaN and never fires
 	}
 	f.ArrearsAfter = max(f.ArrearsAfter, 0)

@@ -21,6 +21,10 @@ type Stats struct {
 	DroppedBefore int // connections closed before processing
 	DroppedAfter  int // answers decided, counted, then not sent
 	Cancelled     int // requests whose client went away (or Close came) before the answer was decided: not charged
+	// ResultAndError counts Result answers that also carried an Error
+	// (the ResultAndError fault or Injection.AlsoError); they are billed
+	// by their Result above.
+	ResultAndError int
 
 	ByResult map[string]int // Result code → count, including DroppedAfter ones
 	ByError  map[string]int // Error code → count of error answers sent (or dropped after)
