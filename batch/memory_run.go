@@ -69,7 +69,7 @@ func (r *run) remember(it *item, o Outcome) {
 	}
 	err := m.Record(r.callCtx, it.mkey, Remembered{
 		Result:      o.Result,
-		Description: scrubDigits(o.Description),
+		Description: ScrubDigits(o.Description),
 		Charged:     o.Charged,
 		RequestID:   o.RequestID,
 		AnsweredAt:  o.AnsweredAt,
@@ -183,23 +183,4 @@ func (r *run) memoryLost(what string, err error) {
 		return
 	}
 	r.abortAs(AbortSharedLost, fmt.Sprintf("memory of earlier answers: could not %s: %v", what, err))
-}
-
-// scrubDigits masks every run of 6 or more digits in service text, so that
-// an identifier a Description might echo never reaches the memory.
-func scrubDigits(s string) string {
-	b := []byte(s)
-	for i := 0; i < len(b); {
-		j := i
-		for j < len(b) && '0' <= b[j] && b[j] <= '9' {
-			j++
-		}
-		if j-i >= 6 {
-			for k := i; k < j; k++ {
-				b[k] = '*'
-			}
-		}
-		i = max(j, i+1)
-	}
-	return string(b)
 }
