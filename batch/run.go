@@ -327,7 +327,11 @@ func (r *run) process(it *item) Outcome {
 			out.AnsweredAt = r.cfg.Now().UTC()
 		case ClassAbort:
 			r.answered(idx, n)
-			r.abortAs(AbortService, ans.ErrorText())
+			code := AbortService
+			if IsLocalFailure(ans.Code) {
+				code = AbortLocal
+			}
+			r.abortAs(code, ans.ErrorText())
 			return r.unfinishedCounts(calls, lost, attempts, ans)
 		case ClassRetry, ClassThrottle, ClassLost:
 			r.breaker(ans)

@@ -290,6 +290,20 @@ const (
 	AbortSharedLost AbortCode = "shared-lost" // the shared limiter or memory became unreachable
 )
 
+// The Codes of local failures that retrying cannot mend (SPEC section 6).
+// The verifier answers them as ClassAbort, and the run aborts with
+// AbortLocal instead of AbortService.
+const (
+	CodeCertificate = "Certificate" // the server's TLS certificate is not trusted
+	CodeProxy       = "Proxy"       // the proxy refuses (407, 403) or cannot be reached
+	CodeDNS         = "DNS"         // the endpoint's name does not resolve
+)
+
+// IsLocalFailure reports whether an answer's Code is a local failure.
+func IsLocalFailure(code string) bool {
+	return code == CodeCertificate || code == CodeProxy || code == CodeDNS
+}
+
 // StartGate admits the start of every attempt on top of the run's own
 // limiter, for a budget shared by every run on one account (SPEC section
 // 12). Wait blocks until one start is allowed or ctx is done, and returns

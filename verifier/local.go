@@ -10,22 +10,24 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+
+	"github.com/bankcard4e/bankcard4e/batch"
 )
 
 // The Codes of local failures that retrying cannot mend (SPEC section 6):
 // their answers are batch.ClassAbort, and the run stops at the first one
 // with a Message that names the fix.
 const (
-	CodeCertificate = "Certificate" // the server's TLS certificate is not trusted
-	CodeProxy       = "Proxy"       // the proxy refuses (407, 403) or cannot be reached
-	CodeDNS         = "DNS"         // the endpoint's name does not resolve
+	CodeCertificate = batch.CodeCertificate // the server's TLS certificate is not trusted
+	CodeProxy       = batch.CodeProxy       // the proxy refuses (407, 403) or cannot be reached
+	CodeDNS         = batch.CodeDNS         // the endpoint's name does not resolve
 )
 
 // IsLocalFailure reports whether an answer's Code is one of the local
 // failures above, for a run that tells them apart from the service's
 // abort codes (batch.AbortLocal).
 func IsLocalFailure(code string) bool {
-	return code == CodeCertificate || code == CodeProxy || code == CodeDNS
+	return batch.IsLocalFailure(code)
 }
 
 // ProxyError is a proxy's refusal of the CONNECT to the endpoint.
