@@ -227,3 +227,32 @@ func TestGateLost(t *testing.T) {
 		t.Errorf("Wait after Redis came back: %v", err)
 	}
 }
+
+// TestGateHung: a Redis that accepts but never answers (frozen) makes Wait
+// and the memory return a Redis error after their timeouts, not hang.
+func TestGateHung(t *testing.T) {
+	srv := redistest.Start(t, redistest.Options{})
+	o := Options{Timeout: 300 * time.Millisecond}
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	g, err := OpenGate(ctx, mustParse(t, srv.URL(0)), "AKID-hung", 1000, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer g.Close()
+	m, err := OpenMemory(ctx, mustParse(t, srv.URL(0)), MemoryOptions{Options: o, Secret: testSecret})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	if err := g.Wait(ctx); err != nil {
+		t.Fatal(err)
+	}
+	srv.Freeze()
+	defer srv.Thaw()
+	err = g.Wait(ctx)
+	checkLost(t, "Wait on a frozen Redis", err, ctx, "\x00never", "redis://"+srv.Addr+"/0")
+	_, err = m.ReserveCard(ctx, m.CardKey("6222020000000000000"), time.Now(), 3)
+	checkLost(t, "ReserveCard on a frozen Redis", err, ctx, "\x00never", "redis://"+srv.Addr+"/0")
+	t.Logf("%v", err)
+}

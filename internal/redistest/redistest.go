@@ -142,6 +142,7 @@ func (s *Server) Stop() {
 	if cmd == nil {
 		return
 	}
+	_ = cmd.Process.Signal(syscall.SIGCONT) // in case it was frozen
 	_ = cmd.Process.Signal(syscall.SIGTERM)
 	select {
 	case <-done:
@@ -164,6 +165,22 @@ func (s *Server) Restart() {
 		time.Sleep(100 * time.Millisecond)
 	}
 	s.t.Fatalf("redistest: restart on %s: %v", s.Addr, err)
+}
+
+// Freeze stops the server process (SIGSTOP) without closing its socket:
+// clients connect but get no answer, as from a hung or unreachable host,
+// until Thaw. Stop and the test's end thaw it first.
+func (s *Server) Freeze() { s.signal(syscall.SIGSTOP) }
+
+// Thaw resumes a frozen server (SIGCONT).
+func (s *Server) Thaw() { s.signal(syscall.SIGCONT) }
+
+func (s *Server) signal(sig syscall.Signal) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.cmd != nil {
+		_ = s.cmd.Process.Signal(sig)
+	}
 }
 
 // Running reports whether the server process is up.
