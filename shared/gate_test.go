@@ -203,10 +203,12 @@ func TestGateLost(t *testing.T) {
 		t.Fatal(err)
 	}
 	srv.Stop()
+	stopped := time.Now()
 	errs := make(chan error, 4)
 	for range 4 {
 		go func() { errs <- g.Wait(ctx) }()
 	}
+	defer func() { t.Logf("4 waiters got gate-lost errors within %v of the stop", time.Since(stopped)) }()
 	for range 4 {
 		err := <-errs
 		if err == nil || ctx.Err() != nil || errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {

@@ -342,8 +342,10 @@ func TestMemoryLost(t *testing.T) {
 		"Prune":       func() error { _, err := m.Prune(ctx, time.Now()); return err },
 	}
 	for name, call := range calls {
+		began := time.Now()
 		err := call()
 		checkLost(t, name, err, ctx, pw, "redis://:xxxxx@"+srv.Addr+"/1")
+		t.Logf("%s: lost after %v: %v", name, time.Since(began), err)
 	}
 }
 
