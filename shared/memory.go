@@ -27,7 +27,10 @@ import (
 //	                                  answer time, endpoint), expiring
 //	                                  Retain after the answer
 //	answers                           a sorted set of the answer keys by
-//	                                  answer time, for Prune
+//	                                  answer time, for Prune and Stats
+//	rows                              the same keys, all scored 0, so a
+//	                                  row's answers are found by prefix
+//	                                  (ZRANGEBYLEX), for Forget
 //	card:<card key hex>               a sorted set of the calls counted
 //	                                  for one card, by time; expires 24 h
 //	                                  after its newest
@@ -89,6 +92,7 @@ func OpenMemory(ctx context.Context, u *URL, o MemoryOptions) (*Memory, error) {
 const (
 	answerPrefix = keyPrefix + "ans:"
 	answerIndex  = keyPrefix + "answers"
+	rowIndex     = keyPrefix + "rows"
 	cardPrefix   = keyPrefix + "card:"
 )
 
@@ -153,15 +157,16 @@ func (m *Memory) Lookup(ctx context.Context, key batch.MemoryKey, endpoint strin
 // recordScript keeps the newer of the stored and the given answer, sets
 // its expiry and indexes it by time, in one step.
 //
-// KEYS[1] the answer, KEYS[2] the index; ARGV: time (20 digits), expiry
-// (Unix ms), result, description, charged, request id, endpoint, index
-// member, time (Unix ms).
+// KEYS[1] the answer, KEYS[2] the time index, KEYS[3] the row index;
+// ARGV: time (20 digits), expiry (Unix ms), result, description, charged,
+// request id, endpoint, index member, time (Unix ms).
 var recordScript = redis.NewScript(`
 local old = redis.call('HGET', KEYS[1], 't')
 if old and old > ARGV[1] then return 0 end
 redis.call('HSET', KEYS[1], 't', ARGV[1], 'r', ARGV[3], 'd', ARGV[4], 'c', ARGV[5], 'q', ARGV[6], 'e', ARGV[7])
 redis.call('PEXPIREAT', KEYS[1], ARGV[2])
 redis.call('ZADD', KEYS[2], ARGV[9], ARGV[8])
+redis.call('ZADD', KEYS[3], 0, ARGV[8])
 return 1
 `)
 
@@ -175,7 +180,7 @@ func (m *Memory) Record(ctx context.Context, key batch.MemoryKey, r batch.Rememb
 		return nil
 	}
 	id := answerID(key, r.Endpoint)
-	err := recordScript.Run(ctx, m.k.c, []string{answerPrefix + id, answerIndex},
+	err := recordScript.Run(ctx, m.k.c, []string{answerPrefix + id, answerIndex, rowIndex},
 		nanos(at), expire.UnixMilli(), r.Result, r.Description, string(r.Charged), r.RequestID, r.Endpoint,
 		id, at.UnixMilli()).Err()
 	return m.k.wrap(ctx, "record", err)
@@ -246,13 +251,15 @@ func (m *Memory) ReleaseCard(ctx context.Context, card batch.MemoryKey, id strin
 // ms) and returns how many of them were still there (the rest had
 // expired).
 //
-// KEYS[1] the index; ARGV: before (Unix ms), answer key prefix, limit.
+// KEYS[1] the time index, KEYS[2] the row index; ARGV: before (Unix ms),
+// answer key prefix, limit.
 var pruneScript = redis.NewScript(`
 local ids = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', '(' .. ARGV[1], 'LIMIT', 0, tonumber(ARGV[3]))
 local n = 0
 for _, id in ipairs(ids) do
   n = n + redis.call('DEL', ARGV[2] .. id)
   redis.call('ZREM', KEYS[1], id)
+  redis.call('ZREM', KEYS[2], id)
 end
 return {#ids, n}
 `)
@@ -269,7 +276,7 @@ const pruneBatch = 1000
 func (m *Memory) Prune(ctx context.Context, before time.Time) (int, error) {
 	total := 0
 	for {
-		v, err := pruneScript.Run(ctx, m.k.c, []string{answerIndex}, before.UnixMilli(), answerPrefix, pruneBatch).Int64Slice()
+		v, err := pruneScript.Run(ctx, m.k.c, []string{answerIndex, rowIndex}, before.UnixMilli(), answerPrefix, pruneBatch).Int64Slice()
 		if err != nil {
 			return total, m.k.wrap(ctx, "prune", err)
 		}
@@ -279,6 +286,85 @@ func (m *Memory) Prune(ctx context.Context, before time.Time) (int, error) {
 		total += int(v[1])
 		if v[0] < pruneBatch {
 			return total, nil
+		}
+	}
+}
+
+// forgetScript deletes every answer of one row, from any endpoint, and
+// returns how many were still there.
+//
+// KEYS[1] the time index, KEYS[2] the row index; ARGV: row key hex,
+// answer key prefix.
+var forgetScript = redis.NewScript(`
+local ids = redis.call('ZRANGEBYLEX', KEYS[2], '[' .. ARGV[1] .. ':', '[' .. ARGV[1] .. ';')
+local n = 0
+for _, id in ipairs(ids) do
+  n = n + redis.call('DEL', ARGV[2] .. id)
+  redis.call('ZREM', KEYS[1], id)
+  redis.call('ZREM', KEYS[2], id)
+end
+return n
+`)
+
+// Forget deletes every answer recorded for key, from any endpoint (memory
+// forget: a customer's request to be forgotten), and returns how many it
+// deleted. The card counts stay: they expire within 24 hours and hold
+// nothing but the card's HMAC.
+func (m *Memory) Forget(ctx context.Context, key batch.MemoryKey) (int, error) {
+	n, err := forgetScript.Run(ctx, m.k.c, []string{answerIndex, rowIndex}, hex.EncodeToString(key[:]), answerPrefix).Int()
+	if err != nil {
+		return 0, m.k.wrap(ctx, "forget", err)
+	}
+	return n, nil
+}
+
+// Stats is what memory stats prints: no personal data.
+type Stats struct {
+	Entries        int
+	Oldest, Newest time.Time      // answer times; zero when Entries is 0
+	ByResult       map[string]int // entries by Result
+}
+
+// Stats counts the answers kept (those not yet expired or pruned), in
+// pages of the time index; answers written meanwhile may or may not be
+// counted.
+func (m *Memory) Stats(ctx context.Context) (Stats, error) {
+	const page = 1000
+	st := Stats{ByResult: map[string]int{}}
+	for start := int64(0); ; start += page {
+		zs, err := m.k.c.ZRangeWithScores(ctx, answerIndex, start, start+page-1).Result()
+		if err != nil {
+			return Stats{}, m.k.wrap(ctx, "stats", err)
+		}
+		if len(zs) == 0 {
+			return st, nil
+		}
+		pipe := m.k.c.Pipeline()
+		cmds := make([]*redis.StringCmd, len(zs))
+		for i, z := range zs {
+			id, _ := z.Member.(string)
+			cmds[i] = pipe.HGet(ctx, answerPrefix+id, fResult)
+		}
+		if _, err := pipe.Exec(ctx); err != nil && !errors.Is(err, redis.Nil) {
+			return Stats{}, m.k.wrap(ctx, "stats", err)
+		}
+		for i, c := range cmds {
+			r, err := c.Result()
+			if err != nil { // expired by TTL, not yet pruned
+				continue
+			}
+			at := time.UnixMilli(int64(zs[i].Score)).UTC()
+			if st.Entries == 0 || at.Before(st.Oldest) {
+				st.Oldest = at
+			}
+			if at.After(st.Newest) {
+				st.Newest = at
+			}
+			st.Entries++
+			st.ByResult[r]++
+		}
+		if len(zs) < page {
+			return st, nil
 		}
 	}
 }

@@ -503,7 +503,7 @@ func TestNoPersonalData(t *testing.T) {
 	if err := iter.Err(); err != nil {
 		t.Fatal(err)
 	}
-	if len(keys) < 41 { // 20 answers, 20 cards, the index, the gate
+	if len(keys) < 42 { // 20 answers, 20 cards, 2 indexes, and the gate's unless it expired (1 s)
 		t.Fatalf("Redis holds %d keys, want at least 42: %q", len(keys), keys)
 	}
 	var all strings.Builder
@@ -537,5 +537,56 @@ func TestNoPersonalData(t *testing.T) {
 	}
 	if !strings.Contains(text, "req-7") || !strings.Contains(text, epCN) {
 		t.Error("the scan did not see the answers (no RequestId or endpoint): it checks nothing")
+	}
+}
+
+// TestMemoryForgetAndStats: Forget deletes a row's answers from every
+// endpoint and no other row's; Stats counts what is kept.
+func TestMemoryForgetAndStats(t *testing.T) {
+	srv := redistest.Start(t, redistest.Options{})
+	m := openMemory(t, srv, 0, 0)
+	ctx := context.Background()
+	t0 := time.Now().Add(-time.Hour).Truncate(time.Millisecond).UTC()
+	rec := func(i int, ep, result string, at time.Time) batch.MemoryKey {
+		k := m.RowKey(fake.Person(i))
+		if err := m.Record(ctx, k, batch.Remembered{Result: result, AnsweredAt: at, Endpoint: ep}); err != nil {
+			t.Fatal(err)
+		}
+		return k
+	}
+	k0 := rec(0, epCN, "0", t0)
+	rec(0, epSim, "-4", t0.Add(time.Minute))
+	k1 := rec(1, epCN, "0", t0.Add(2*time.Minute))
+	rec(2, epCN, "-5", t0.Add(3*time.Minute))
+
+	st, err := m.Stats(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := Stats{Entries: 4, Oldest: t0, Newest: t0.Add(3 * time.Minute), ByResult: map[string]int{"0": 2, "-4": 1, "-5": 1}}
+	if st.Entries != want.Entries || !st.Oldest.Equal(want.Oldest) || !st.Newest.Equal(want.Newest) || fmt.Sprint(st.ByResult) != fmt.Sprint(want.ByResult) {
+		t.Errorf("Stats = %+v, want %+v", st, want)
+	}
+
+	if n, err := m.Forget(ctx, k0); err != nil || n != 2 {
+		t.Errorf("Forget row 0 = %d, %v; want 2 (both endpoints)", n, err)
+	}
+	for _, ep := range []string{epCN, epSim} {
+		if _, ok, _ := m.Lookup(ctx, k0, ep, time.Time{}); ok {
+			t.Errorf("row 0 from %s still there after Forget", ep)
+		}
+	}
+	if _, ok, _ := m.Lookup(ctx, k1, epCN, time.Time{}); !ok {
+		t.Error("Forget of row 0 deleted row 1")
+	}
+	if n, err := m.Forget(ctx, k0); err != nil || n != 0 {
+		t.Errorf("second Forget = %d, %v; want 0", n, err)
+	}
+	if st, _ := m.Stats(ctx); st.Entries != 2 {
+		t.Errorf("Stats after Forget: %d entries, want 2", st.Entries)
+	}
+	raw := rawClient(t, srv, 0)
+	if a, b := raw.ZCard(ctx, answerIndex).Val(), raw.ZCard(ctx, rowIndex).Val(); a != 2 || b != 2 {
+		t.Errorf("indexes hold %d and %d after Forget, want 2 and 2", a, b)
 	}
 }
