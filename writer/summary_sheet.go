@@ -25,14 +25,14 @@ const (
 )
 
 // summaryWidths are the widths of the Summary's columns A to G.
-var summaryWidths = []float64{30, 40, 10, 9, 3, 30, 66}
+var summaryWidths = []float64{30, 48, 10, 9, 3, 30, 66}
 
 // Chart placement: at F3, about as tall as 14 rows.
 const (
 	chartCell   = "F3"
 	chartWidth  = 660 // pixels
-	chartHeight = 290
-	chartRows   = 15 // rows the chart covers, its margin included
+	chartHeight = 280
+	chartRows   = 16 // rows the chart covers (20 pixels each), a margin included
 )
 
 // sheetBuilder writes a block of a small sheet top to bottom with the
@@ -101,6 +101,7 @@ func (b *sheetBuilder) kv(st styles, label string, v any, note ...string) {
 type summaryStyles struct {
 	verdict, share [numVerdicts]int
 	wrap           int
+	totalShare     int
 }
 
 func newSummaryStyles(f *excelize.File) (summaryStyles, error) {
@@ -116,11 +117,12 @@ func newSummaryStyles(f *excelize.File) (summaryStyles, error) {
 	}
 	for v := range numVerdicts {
 		fill := excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{verdictFills[v]}}
-		black := &excelize.Font{Color: "#000000"}
-		s.verdict[v] = add(&excelize.Style{Fill: fill, Font: black, Alignment: &excelize.Alignment{Horizontal: "left"}})
+		black := &excelize.Font{Color: "#000000", Family: fontFamily, Size: 11}
+		s.verdict[v] = add(&excelize.Style{Fill: fill, Font: black})
 		s.share[v] = add(&excelize.Style{Fill: fill, Font: black, NumFmt: 10}) // 0.00%
 	}
 	s.wrap = add(&excelize.Style{Alignment: &excelize.Alignment{WrapText: true, Vertical: "top"}})
+	s.totalShare = add(&excelize.Style{Font: &excelize.Font{Bold: true, Family: fontFamily, Size: 11}, NumFmt: 10})
 	return s, err
 }
 
@@ -162,6 +164,11 @@ func writeSummarySheet(f *excelize.File, st styles, rep *batch.Report, verdicts 
 	}
 	lastVerdict := b.row - 1
 	b.line(st.bold, "Total", "", total)
+	if total > 0 {
+		b.row--
+		b.cell(3, 1.0, ss.totalShare)
+		b.row++
+	}
 	b.row++
 
 	b.section(st, "Counts")
@@ -266,7 +273,7 @@ func codeTable(b *sheetBuilder, st styles, ss summaryStyles, title, what string,
 // addVerdictChart adds the bar chart of the rows by verdict, each bar in
 // its verdict's colour, next to the verdict table (rows first to last).
 func addVerdictChart(f *excelize.File, first, last int) error {
-	black := excelize.Font{Color: "#000000", Size: 10}
+	black := excelize.Font{Color: "#000000", Size: 10, Family: fontFamily}
 	err := f.AddChart(summarySheet, chartCell, &excelize.Chart{
 		Type:       excelize.Bar,
 		VaryColors: ptr(false),
@@ -277,7 +284,7 @@ func addVerdictChart(f *excelize.File, first, last int) error {
 			Fill:       excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{"#999999"}},
 		}},
 		Title: excelize.ChartTitle{Paragraph: []excelize.RichTextRun{{
-			Text: "Rows by verdict", Font: &excelize.Font{Bold: true, Size: 12, Color: "#000000"},
+			Text: "Rows by verdict", Font: &excelize.Font{Bold: true, Size: 12, Color: "#000000", Family: fontFamily},
 		}}},
 		Legend:    excelize.ChartLegend{Position: "none"},
 		PlotArea:  excelize.ChartPlotArea{ShowVal: true},

@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"strconv"
+	"strings"
 
 	"github.com/bankcard4e/bankcard4e/batch"
 	"github.com/xuri/excelize/v2"
@@ -22,6 +23,11 @@ const (
 // a result cell later stays text. Input cells have no style at all, which
 // keeps the stream as small as a bare one; their values are text anyway.
 const textFormat = 49
+
+// fontFamily is the workbook's default font, named in every style that
+// sets a font: a style with a font but no name prints in a serif face in
+// LibreOffice.
+const fontFamily = "Calibri"
 
 // styles are the style IDs of the workbook, created once.
 type styles struct {
@@ -48,29 +54,29 @@ func newStyles(f *excelize.File) (styles, error) {
 		return id
 	}
 	s.header = add(&excelize.Style{
-		Font:      &excelize.Font{Bold: true, Color: "#FFFFFF"},
+		Font:      &excelize.Font{Bold: true, Color: "#FFFFFF", Family: fontFamily, Size: 11},
 		Fill:      excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{"#1F3864"}},
 		Alignment: &excelize.Alignment{Vertical: "center", WrapText: true},
 		NumFmt:    textFormat,
 	})
 	s.section = add(&excelize.Style{
-		Font:   &excelize.Font{Bold: true, Size: 12, Color: "#1F3864"},
+		Font:   &excelize.Font{Bold: true, Size: 12, Color: "#1F3864", Family: fontFamily},
 		Border: []excelize.Border{{Type: "bottom", Color: "#1F3864", Style: 2}},
 	})
-	s.title = add(&excelize.Style{Font: &excelize.Font{Bold: true, Size: 16}})
-	s.bold = add(&excelize.Style{Font: &excelize.Font{Bold: true}})
+	s.title = add(&excelize.Style{Font: &excelize.Font{Bold: true, Size: 16, Family: fontFamily}})
+	s.bold = add(&excelize.Style{Font: &excelize.Font{Bold: true, Family: fontFamily, Size: 11}})
 	s.left = add(&excelize.Style{Alignment: &excelize.Alignment{Horizontal: "left"}})
 	for v := range numVerdicts {
 		fill := excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{verdictFills[v]}}
 		s.verdict[v] = add(&excelize.Style{
 			Fill:      fill,
-			Font:      &excelize.Font{Color: "#000000"},
+			Font:      &excelize.Font{Color: "#000000", Family: fontFamily, Size: 11},
 			Alignment: &excelize.Alignment{Vertical: "top"},
 			NumFmt:    textFormat,
 		})
 		s.verdictWrap[v] = add(&excelize.Style{
 			Fill:      fill,
-			Font:      &excelize.Font{Color: "#000000"},
+			Font:      &excelize.Font{Color: "#000000", Family: fontFamily, Size: 11},
 			Alignment: &excelize.Alignment{Vertical: "top", WrapText: true},
 			NumFmt:    textFormat,
 		})
@@ -89,7 +95,7 @@ type xlsxOut struct {
 	rows    int // sheet rows written, the header included
 	widths  []float64
 	cells   []excelize.Cell
-	vals    []any // vals[i] = &cells[i], or nil for an empty value
+	vals    []any // vals[i] = &cells[i]
 	tempDir string
 	ownTemp bool
 }
@@ -195,19 +201,19 @@ func ptr[T any](v T) *T { return &v }
 
 // row writes one data row. Every value is a string cell (an inline string
 // in the sheet), so identifiers are never turned into numbers and a value
-// such as =HYPERLINK(…) is text, not a formula. An empty value is left
-// out, as a bare StreamWriter pass would: a blank cell is not coloured, but
-// Status and Verdict never are blank.
+// such as =HYPERLINK(…) is text, not a formula. An empty cell has the
+// row's fill and no value.
 func (x *xlsxOut) row(cells []string, verdict int) error {
 	style, wrap := x.st.verdict[verdict], x.st.verdictWrap[verdict]
+	lines := 1
 	for i, s := range cells {
-		if s == "" {
-			x.vals[i] = nil
-			continue
-		}
-		x.vals[i] = &x.cells[i]
 		x.cells[i].Value = s
 		x.cells[i].StyleID = style
+		if s == "" {
+			x.cells[i].Value = nil
+		} else if i < x.nInput && strings.IndexByte(s, '\n') >= 0 {
+			lines = max(lines, strings.Count(s, "\n")+1)
+		}
 	}
 	x.cells[x.nInput+colDescription].StyleID = wrap
 	x.cells[x.nInput+colError].StyleID = wrap
@@ -215,7 +221,33 @@ func (x *xlsxOut) row(cells []string, verdict int) error {
 		return fmt.Errorf("an .xlsx sheet holds at most %d rows; write the output as .csv", excelize.TotalRows-1)
 	}
 	x.rows++
-	return x.sw.SetRow("A"+strconv.Itoa(x.rows), x.vals)
+	ref := "A" + strconv.Itoa(x.rows)
+	// Neither Excel nor LibreOffice sizes a streamed row to its wrapped
+	// text, so a row whose Description or Error takes several lines, or
+	// whose input cell holds a line break, is given their height.
+	lines = max(lines, wrappedLines(cells[x.nInput+colDescription], x.widths[x.nInput+colDescription]),
+		wrappedLines(cells[x.nInput+colError], x.widths[x.nInput+colError]))
+	if lines > 1 {
+		return x.sw.SetRow(ref, x.vals, excelize.RowOpts{Height: min(lineHeight*float64(lines), 409)})
+	}
+	return x.sw.SetRow(ref, x.vals)
+}
+
+// lineHeight is the height of one line of 11-point text, in points.
+const lineHeight = 15
+
+// wrappedLines is about how many lines s takes wrapped in a column width
+// characters wide.
+func wrappedLines(s string, width float64) int {
+	w := int(width) - 1 // the cell's padding
+	if len(s) <= w && strings.IndexByte(s, '\n') < 0 {
+		return 1 // the common case, without decoding: no rune is narrower than a byte
+	}
+	lines := 0
+	for _, part := range strings.Split(s, "\n") {
+		lines += max(1, (textWidth(part)+w-1)/w)
+	}
+	return lines
 }
 
 // finish sets the autofilter over the written range, ends the stream, adds
