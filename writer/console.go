@@ -64,10 +64,10 @@ func ConsoleSummary(w io.Writer, rep *batch.Report, o ConsoleOptions) error {
 	line("rows", "%6d  verified %d, reused %d, duplicates %d, invalid %d, deferred %d, errors %d, not attempted %d; blank rows skipped %d",
 		rep.Rows, rep.Verified, rep.Reused, rep.Duplicates, rep.Invalid, rep.Deferred, rep.Errors, rep.NotAttempted, rep.Blank)
 	if s := byCode(rep.Retried); s != "" {
-		line("retried answers", "      %s", s)
+		line("retried answers", "%s", s)
 	}
 	if s := byCode(rep.ByError); s != "" {
-		line("rows in error", "      %s", s)
+		line("rows in error", "%s", s)
 	}
 	if rep.Input != "" {
 		line("input", "%s", rep.Input)

@@ -225,8 +225,8 @@ func TestConsoleSummary(t *testing.T) {
 		t.Errorf("head of the summary (-want +got):\n%s", diff)
 	}
 	for _, want := range []string{
-		"  retried answers         -18 ×4, HTTP 502 ×1, RequestLimitExceeded ×3\n",
-		"  rows in error           InternalError ×1\n",
+		"  retried answers   -18 ×4, HTTP 502 ×1, RequestLimitExceeded ×3\n",
+		"  rows in error     InternalError ×1\n",
 		"  rows                  13  verified 7, reused 1, duplicates 1, invalid 1, deferred 1, errors 1, not attempted 1; blank rows skipped 2\n",
 		"  duration          1m24s (2026-02-28 17:02:03 to 2026-02-28 17:03:26 UTC)\n",
 	} {
