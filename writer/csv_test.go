@@ -3,6 +3,7 @@ package writer
 import (
 	"bytes"
 	"encoding/csv"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -81,6 +82,27 @@ func TestCSV(t *testing.T) {
 			}
 			if got := recs[2][8]; got != "-1" {
 				t.Errorf("Result written %q, want -1 as is", got)
+			}
+			// CSVReader reads the values back as they were.
+			f, err := os.Open(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer f.Close()
+			cr := NewCSVReader(f)
+			var back [][]string
+			for {
+				rec, err := cr.Read()
+				if err == io.EOF {
+					break
+				}
+				if err != nil {
+					t.Fatal(err)
+				}
+				back = append(back, rec)
+			}
+			if diff := cmp.Diff(want, back); diff != "" {
+				t.Errorf("CSVReader records (-want +got):\n%s", diff)
 			}
 		})
 	}
