@@ -16,9 +16,9 @@ import (
 // landscape page at a readable size. The left block (columns A–D) holds
 // what a reviewer reads first — the rows by verdict, which are also the
 // colour legend of the Results sheet and of the chart — then the counts,
-// the billing and the tally by result code. The right block (F–G) holds
-// the chart of the verdicts, the facts of the run, and the retried answers
-// and the rows in error by code.
+// the billing, the tally by result code, the retried answers and the rows
+// in error by code. The right block (F–G) holds the chart of the verdicts
+// and the facts of the run.
 const (
 	leftCol  = 1 // A
 	rightCol = 6 // F
@@ -198,13 +198,7 @@ func writeSummarySheet(f *excelize.File, st styles, rep *batch.Report, verdicts 
 	}
 	b.row++
 
-	b.section(st, "Results by code")
-	b.line(st.header, "Code", "Description", "Billing", "Count")
-	for _, t := range rep.Tally {
-		b.line(0, t.Code, t.Description, t.Class, t.Count)
-	}
-
-	// The right block: under the chart, the run and the answers by code.
+	// The right block: under the chart, the run.
 	r := &sheetBuilder{f: f, sheet: summarySheet, col0: rightCol, row: 3 + chartRows}
 	r.section(st, "Run")
 	r.kv(st, "Input", rep.Input)
@@ -227,10 +221,21 @@ func writeSummarySheet(f *excelize.File, st styles, rep *batch.Report, verdicts 
 	r.kv(st, "Abort reason", orDash(rep.AbortReason))
 	r.kv(st, "Interrupted", yesNo(rep.Interrupted))
 	r.kv(st, "Exit code", rep.ExitCode)
-	r.row++
-	codeTable(r, st, ss, "Retried answers by code", "Answers", rep.Retried)
-	r.row++
-	codeTable(r, st, ss, "Rows in error by code", "Rows", rep.ByError)
+
+
+	// The tables by code start below the right block, so that every row
+	// of them and the blank row after each is the left block's alone.
+	b.row = max(b.row, r.row+1)
+	b.section(st, "Results by code")
+	b.line(st.header, "Code", "Description", "Billing", "Count")
+	for _, t := range rep.Tally {
+		b.line(0, t.Code, t.Description, t.Class, t.Count)
+	}
+
+	b.row++
+	codeTable(b, st, ss, "Retried answers by code", "Answers", rep.Retried)
+	b.row++
+	codeTable(b, st, ss, "Rows in error by code", "Rows", rep.ByError)
 
 	if err := errors.Join(b.err, r.err); err != nil {
 		return err
