@@ -222,7 +222,6 @@ func writeSummarySheet(f *excelize.File, st styles, rep *batch.Report, verdicts 
 	r.kv(st, "Interrupted", yesNo(rep.Interrupted))
 	r.kv(st, "Exit code", rep.ExitCode)
 
-
 	// The tables by code start below the right block, so that every row
 	// of them and the blank row after each is the left block's alone.
 	b.row = max(b.row, r.row+1)
