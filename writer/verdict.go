@@ -24,7 +24,7 @@ var verdictFills = [...]string{
 }
 
 // verdictMeanings say what each verdict means, in the Summary's legend.
-var verdictMeanings = [...]string{
+var verdictMeanings = [numVerdicts]string{
 	"the four elements match",
 	"they do not match",
 	"the card cannot be used or verified",
