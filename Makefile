@@ -3,7 +3,7 @@ GO ?= go
 PKGS := ./...
 BENCH_ROWS ?= 1000000
 
-.PHONY: build test lint tidy fuzz bench demo crashtest clean
+.PHONY: build test lint tidy fuzz bench demo crashtest render clean
 
 build:
 	$(GO) build -o bankcard4e .
@@ -43,5 +43,19 @@ demo: build
 crashtest:
 	$(GO) test -count=1 -run 'TestCrash' -timeout 15m ./crashtest/
 
+# A sample results workbook as printed pages, for a person to look at:
+# render-out/sample.xlsx, sample.pdf (LibreOffice) and page-N.png (pdftoppm).
+RENDER_DIR ?= render-out
+SOFFICE ?= $(shell command -v libreoffice || command -v soffice)
+render:
+	@mkdir -p $(RENDER_DIR)
+	rm -f $(RENDER_DIR)/sample.* $(RENDER_DIR)/page-*.png
+	$(GO) test -count=1 -run '^TestRenderSample$$' ./writer -sample $(CURDIR)/$(RENDER_DIR)/sample.xlsx
+	$(SOFFICE) -env:UserInstallation=file://$(CURDIR)/$(RENDER_DIR)/profile --headless \
+	  --convert-to pdf --outdir $(RENDER_DIR) $(RENDER_DIR)/sample.xlsx
+	pdftoppm -r 110 -png $(RENDER_DIR)/sample.pdf $(RENDER_DIR)/page
+	@echo "$$(ls $(RENDER_DIR)/page-*.png | wc -l) pages in $(RENDER_DIR)/"
+
 clean:
 	rm -f bankcard4e samples/*.results.* samples/*.journal
+	rm -rf render-out

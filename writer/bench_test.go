@@ -37,6 +37,8 @@ func benchPool() []*batch.Result {
 		{Status: batch.StatusVerified, Result: "0", Description: "认证通过", Charged: batch.ChargedYes},
 		{Status: batch.StatusVerified, Result: "-1", Description: "认证未通过", Charged: batch.ChargedYes},
 		{Status: batch.StatusVerified, Result: "-4", Description: "银行卡号不正确", Charged: batch.ChargedNo},
+		{Status: batch.StatusVerified, Result: "-13", Description: "银行卡已挂失", Charged: batch.ChargedYes},
+		{Status: batch.StatusReused, Result: "0", Description: "认证通过", Charged: batch.ChargedNo},
 		{Status: batch.StatusDuplicate, Result: "0", Description: "认证通过", Charged: batch.ChargedNo},
 		{Status: batch.StatusInvalid, Charged: batch.ChargedNo, Error: "idcard: check character is 3, want X"},
 		{Status: batch.StatusError, Charged: batch.ChargedNo, Error: "InternalError: internal error"},
@@ -46,6 +48,7 @@ func benchPool() []*batch.Result {
 		o := outcomes[i%len(outcomes)]
 		if o.Result != "" {
 			o.RequestID = "3c140219-cfe9-470e-b241-" + strconv.Itoa(100000000000+i*7919)
+			o.AnsweredAt = time.Date(2026, 12, 2, 1, 2, 3, 0, time.UTC).Add(time.Duration(i) * time.Second)
 		}
 		pool[i] = &batch.Result{
 			Row: batch.Row{Index: i, Cells: []string{
@@ -92,10 +95,10 @@ func BenchmarkWriteXLSX(b *testing.B) {
 
 // BenchmarkBareStreamWriter is the yardstick of SPEC section 10: the same
 // cells as BenchmarkWriteXLSX — the same header row, then per row the same
-// 12 strings (6 input cells, 6 result cells), an empty one left out as nil
-// exactly as Writer leaves it out — through a bare excelize StreamWriter
-// with a reused []any row, no styles, panes, autofilter or Summary sheet,
-// saved with SaveAs.
+// 14 strings (6 input cells, 8 result cells: the verdict and the answer's
+// time made per row as Writer makes them), an empty one left out as nil —
+// through a bare excelize StreamWriter with a reused []any row, no styles,
+// panes, autofilter, print setup or Summary sheet, saved with SaveAs.
 func BenchmarkBareStreamWriter(b *testing.B) {
 	pool, h := benchPool(), testHeader()
 	dir := b.TempDir()
@@ -125,8 +128,12 @@ func BenchmarkBareStreamWriter(b *testing.B) {
 			r.Row.Cells[0] = strconv.Itoa(100000 + i)
 			n := copy(cells, r.Row.Cells)
 			o := &r.Outcome
-			cells[n], cells[n+1], cells[n+2] = string(o.Status), o.Result, o.Description
-			cells[n+3], cells[n+4], cells[n+5] = string(o.Charged), o.RequestID, o.Error
+			at := ""
+			if !o.AnsweredAt.IsZero() {
+				at = o.AnsweredAt.UTC().Format(answeredAtLayout)
+			}
+			cells[n], cells[n+1], cells[n+2], cells[n+3] = string(o.Status), string(o.Verdict()), o.Result, o.Description
+			cells[n+4], cells[n+5], cells[n+6], cells[n+7] = string(o.Charged), at, o.RequestID, o.Error
 			for j, s := range cells {
 				if s == "" {
 					vals[j] = nil

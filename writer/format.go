@@ -21,12 +21,13 @@ func duration(rep *batch.Report) time.Duration {
 	return d.Round(time.Millisecond)
 }
 
-// utc formats t as RFC 3339 in UTC, or "" when t is zero.
+// utc formats t in UTC to the second, as the Answered at column does
+// ("2026-12-02 01:02:03"), or "" when t is zero.
 func utc(t time.Time) string {
 	if t.IsZero() {
 		return ""
 	}
-	return t.UTC().Format(time.RFC3339)
+	return t.UTC().Format(answeredAtLayout)
 }
 
 // yesNo spells a flag.

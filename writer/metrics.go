@@ -36,13 +36,20 @@ func WriteMetrics(path string, rep *batch.Report, now time.Time) error {
 		n      int
 	}{
 		{"verified", rep.Verified},
+		{"reused", rep.Reused},
 		{"duplicate", rep.Duplicates},
 		{"invalid", rep.Invalid},
+		{"deferred", rep.Deferred},
 		{"error", rep.Errors},
 		{"not_attempted", rep.NotAttempted},
 		{"blank", rep.Blank},
 	} {
 		m.sample(`status="`+s.status+`"`, float64(s.n))
+	}
+	m.family("bankcard4e_verdicts", "Rows of the last run by verdict.")
+	n := verdictCounts(rep, nil)
+	for i, v := range batch.Verdicts {
+		m.sample(`verdict="`+escapeLabel(string(v))+`"`, float64(n[i]))
 	}
 	m.family("bankcard4e_results", "Rows of the last run by result code of the service.")
 	for _, c := range sortedKeys(rep.ByResult) {

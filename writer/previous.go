@@ -38,17 +38,18 @@ func ReadPrevious(path, tempDir string) (p Previous, ok bool, err error) {
 	if err != nil {
 		return p, false, nil // no Summary sheet: not ours
 	}
+	// A label is followed by its value: in columns A–B in the workbooks of
+	// earlier versions, in the Summary's right block (F–G) now.
 	for _, r := range rows {
-		if len(r) < 2 {
-			continue
-		}
-		switch r[0] {
-		case "Input SHA-256":
-			p.InputSHA256 = r[1]
-		case "Finished (UTC)":
-			p.Finished = r[1]
-		case "Exit code":
-			p.ExitCode = r[1]
+		for i := 0; i+1 < len(r); i++ {
+			switch r[i] {
+			case "Input SHA-256":
+				p.InputSHA256 = r[i+1]
+			case "Finished (UTC)":
+				p.Finished = r[i+1]
+			case "Exit code":
+				p.ExitCode = r[i+1]
+			}
 		}
 	}
 	return p, p.InputSHA256 != "", nil

@@ -18,8 +18,29 @@ import (
 	"github.com/bankcard4e/bankcard4e/batch"
 )
 
-// resultColumns are the columns appended to the input header row.
-var resultColumns = [...]string{"Status", "Result", "Description", "Charged", "RequestId", "Error"}
+// resultColumns are the columns appended to the input header row (SPEC
+// section 8).
+var resultColumns = [...]string{"Status", "Verdict", "Result", "Description", "Charged", "Answered at", "RequestId", "Error"}
+
+// Positions of the result columns after the input columns.
+const (
+	colStatus = iota
+	colVerdict
+	colResult
+	colDescription
+	colCharged
+	colAnsweredAt
+	colRequestID
+	colError
+)
+
+// ResultColumns returns the names of the columns that follow the input
+// columns in the Results sheet and the .csv output, in order.
+func ResultColumns() []string { return append([]string(nil), resultColumns[:]...) }
+
+// answeredAtLayout is the format of the Answered at column and of the
+// Summary's times: UTC, to the second.
+const answeredAtLayout = "2006-01-02 15:04:05"
 
 // Options tune a Writer.
 type Options struct {
@@ -31,49 +52,14 @@ type Options struct {
 	TempDir string
 }
 
-// rowClass is what a row's result cells are coloured by.
-type rowClass int
-
-const (
-	classCharged      rowClass = iota // verified, Charged yes
-	classFree                         // verified, Charged no
-	classUnknown                      // verified, Charged unknown
-	classDuplicate                    // duplicate of an earlier row
-	classInvalid                      // failed local checks
-	classError                        // ended in error
-	classNotAttempted                 // not attempted (aborted run)
-	numClasses
-)
-
-// classOf maps an outcome to its colour class.
-func classOf(o *batch.Outcome) rowClass {
-	switch o.Status {
-	case batch.StatusVerified:
-		switch o.Charged {
-		case batch.ChargedYes:
-			return classCharged
-		case batch.ChargedNo:
-			return classFree
-		default:
-			return classUnknown
-		}
-	case batch.StatusDuplicate:
-		return classDuplicate
-	case batch.StatusInvalid:
-		return classInvalid
-	case batch.StatusError:
-		return classError
-	default:
-		return classNotAttempted
-	}
-}
-
 // format is one output file format.
 type format interface {
-	// row writes one row of cells (input columns, then resultColumns).
-	row(cells []string, c rowClass) error
-	// finish completes the file and writes it to its temporary file.
-	finish(rep *batch.Report) error
+	// row writes one row of cells (input columns, then resultColumns);
+	// verdict is the row's index in batch.Verdicts.
+	row(cells []string, verdict int) error
+	// finish completes the file and writes it to its temporary file;
+	// verdicts are the rows of each verdict written.
+	finish(rep *batch.Report, verdicts *[numVerdicts]int) error
 	// cleanup releases everything but the temporary output file.
 	cleanup() error
 }
@@ -87,7 +73,11 @@ type Writer struct {
 	h     batch.Header
 	mask  bool
 	cells []string // the row being written, reused
+	stamp []byte   // the Answered at text being formatted, reused
 	done  bool     // Close or Abort has run
+	// verdicts counts the rows written by verdict, for a report that has
+	// no Verdicts of its own.
+	verdicts [numVerdicts]int
 }
 
 // Create starts the output file at path: .xlsx or .csv by its extension
@@ -115,7 +105,7 @@ func Create(path string, h batch.Header, o Options) (*Writer, error) {
 	if ext == ".csv" {
 		w.out, err = newCSV(tmp, header)
 	} else {
-		w.out, err = newXLSX(tmp, header, len(h.Cells), o.TempDir)
+		w.out, err = newXLSX(tmp, header, columnWidths(h), o.TempDir)
 	}
 	if err != nil {
 		discard(tmp)
@@ -146,16 +136,36 @@ func (w *Writer) Write(r *batch.Result) error {
 		w.maskCell(w.h.IDCard, batch.FieldIDCard)
 	}
 	o := &r.Outcome
-	c[n] = string(o.Status)
-	c[n+1] = o.Result
-	c[n+2] = o.Description
-	c[n+3] = string(o.Charged)
-	c[n+4] = o.RequestID
-	c[n+5] = o.Error
-	if err := w.out.row(c, classOf(o)); err != nil {
+	v := o.Verdict()
+	c[n+colStatus] = string(o.Status)
+	c[n+colVerdict] = string(v)
+	c[n+colResult] = o.Result
+	c[n+colDescription] = o.Description
+	c[n+colCharged] = string(o.Charged)
+	c[n+colAnsweredAt] = w.answeredAt(o)
+	c[n+colRequestID] = o.RequestID
+	c[n+colError] = o.Error
+	vi := verdictIndex(v)
+	w.verdicts[vi]++
+	if err := w.out.row(c, vi); err != nil {
 		return fmt.Errorf("output %q: row %d: %w", w.path, r.Row.Line, err)
 	}
 	return nil
+}
+
+// answeredAt is the Answered at cell: when the service gave the answer, in
+// UTC, for the rows that have one (verified, reused, duplicate).
+func (w *Writer) answeredAt(o *batch.Outcome) string {
+	switch o.Status {
+	case batch.StatusVerified, batch.StatusReused, batch.StatusDuplicate:
+	default:
+		return ""
+	}
+	if o.AnsweredAt.IsZero() {
+		return ""
+	}
+	w.stamp = o.AnsweredAt.UTC().AppendFormat(w.stamp[:0], answeredAtLayout)
+	return string(w.stamp)
 }
 
 // maskCell masks cell i of the current row as field.
@@ -165,10 +175,14 @@ func (w *Writer) maskCell(i int, field string) {
 	}
 }
 
-// Close finishes the file (for .xlsx: the autofilter and the Summary sheet
-// made from rep, which may be nil for .csv), makes it durable and renames it
-// over the output path. It removes every temporary file. After a failed
-// Close the previous output, if any, is left as it was.
+// Close finishes the file (for .xlsx: the autofilter, the print setup and
+// the Summary sheet made from rep, which may be nil for .csv), makes it
+// durable and renames it over the output path. It removes every temporary
+// file. After a failed Close the previous output, if any, is left as it was.
+//
+// When rep.Verdicts is nil, Close fills it with the rows of each verdict
+// that it wrote, so that the report and the console summary made from rep
+// afterwards count the same verdicts as the sheet.
 func (w *Writer) Close(rep *batch.Report) error {
 	if w.done {
 		return fmt.Errorf("output %q: already closed", w.path)
@@ -177,7 +191,10 @@ func (w *Writer) Close(rep *batch.Report) error {
 	if rep == nil {
 		rep = &batch.Report{}
 	}
-	err := w.out.finish(rep)
+	if rep.Verdicts == nil {
+		rep.Verdicts = verdictMap(w.verdicts)
+	}
+	err := w.out.finish(rep, &w.verdicts)
 	if err != nil {
 		err = fmt.Errorf("output %q: %w", w.path, err)
 		discard(w.tmp)

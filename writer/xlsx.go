@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"strconv"
+	"strings"
 
 	"github.com/bankcard4e/bankcard4e/batch"
 	"github.com/xuri/excelize/v2"
@@ -23,33 +24,21 @@ const (
 // keeps the stream as small as a bare one; their values are text anyway.
 const textFormat = 49
 
-// classFills are the fill colours of the result cells, by rowClass.
-var classFills = [numClasses]string{
-	classCharged:      "#C6EFCE", // green: verified, charged
-	classFree:         "#DDEBF7", // blue: verified, free
-	classUnknown:      "#FFEB9C", // amber: verified, possibly charged
-	classDuplicate:    "#EDEDED", // light grey: copy of an earlier row
-	classInvalid:      "#FCE4D6", // orange: failed local checks
-	classError:        "#FFC7CE", // red: ended in error
-	classNotAttempted: "#BFBFBF", // dark grey: not attempted
-}
-
-// classLabels describe the colours in the Summary sheet's legend.
-var classLabels = [numClasses]string{
-	classCharged:      "verified, charged",
-	classFree:         "verified, free",
-	classUnknown:      "verified, charge unknown",
-	classDuplicate:    "duplicate",
-	classInvalid:      "invalid",
-	classError:        "error",
-	classNotAttempted: "not attempted",
-}
+// fontFamily is the workbook's default font, named in every style that
+// sets a font: a style with a font but no name prints in a serif face in
+// LibreOffice.
+const fontFamily = "Calibri"
 
 // styles are the style IDs of the workbook, created once.
 type styles struct {
-	header int
-	class  [numClasses]int
-	bold   int
+	header  int // the Results header row and the Summary's table headers
+	section int // a Summary section title
+	title   int // the Summary's first line
+	bold    int
+	left    int // a Summary value, left-aligned
+	// verdict and verdictWrap are the fills of a Results row by verdict;
+	// verdictWrap also wraps long text (Description, Error).
+	verdict, verdictWrap [numVerdicts]int
 }
 
 // newStyles registers the workbook's few styles.
@@ -65,16 +54,31 @@ func newStyles(f *excelize.File) (styles, error) {
 		return id
 	}
 	s.header = add(&excelize.Style{
-		Font:      &excelize.Font{Bold: true, Color: "#FFFFFF"},
-		Fill:      excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{"#305496"}},
-		Alignment: &excelize.Alignment{Vertical: "center"},
+		Font:      &excelize.Font{Bold: true, Color: "#FFFFFF", Family: fontFamily, Size: 11},
+		Fill:      excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{"#1F3864"}},
+		Alignment: &excelize.Alignment{Vertical: "center", WrapText: true},
 		NumFmt:    textFormat,
 	})
-	s.bold = add(&excelize.Style{Font: &excelize.Font{Bold: true}})
-	for c := range s.class {
-		s.class[c] = add(&excelize.Style{
-			Fill:   excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{classFills[c]}},
-			NumFmt: textFormat,
+	s.section = add(&excelize.Style{
+		Font:   &excelize.Font{Bold: true, Size: 12, Color: "#1F3864", Family: fontFamily},
+		Border: []excelize.Border{{Type: "bottom", Color: "#1F3864", Style: 2}},
+	})
+	s.title = add(&excelize.Style{Font: &excelize.Font{Bold: true, Size: 16, Family: fontFamily}})
+	s.bold = add(&excelize.Style{Font: &excelize.Font{Bold: true, Family: fontFamily, Size: 11}})
+	s.left = add(&excelize.Style{Alignment: &excelize.Alignment{Horizontal: "left"}})
+	for v := range numVerdicts {
+		fill := excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{verdictFills[v]}}
+		s.verdict[v] = add(&excelize.Style{
+			Fill:      fill,
+			Font:      &excelize.Font{Color: "#000000", Family: fontFamily, Size: 11},
+			Alignment: &excelize.Alignment{Vertical: "top"},
+			NumFmt:    textFormat,
+		})
+		s.verdictWrap[v] = add(&excelize.Style{
+			Fill:      fill,
+			Font:      &excelize.Font{Color: "#000000", Family: fontFamily, Size: 11},
+			Alignment: &excelize.Alignment{Vertical: "top", WrapText: true},
+			NumFmt:    textFormat,
 		})
 	}
 	return s, err
@@ -89,16 +93,19 @@ type xlsxOut struct {
 	st      styles
 	nInput  int // input columns; the result columns follow
 	rows    int // sheet rows written, the header included
+	widths  []float64
 	cells   []excelize.Cell
-	vals    []any // vals[i] = &cells[i], or nil for an empty value
+	vals    []any // vals[i] = &cells[i]
 	tempDir string
 	ownTemp bool
 }
 
 // newXLSX starts a workbook that will be written to out. Its temporary
 // files go to tempDir, or to a private directory of its own when empty.
-func newXLSX(out *os.File, header []string, nInput int, tempDir string) (_ *xlsxOut, err error) {
-	x := &xlsxOut{out: out, nInput: nInput, tempDir: tempDir}
+// widths are the column widths, one per header cell; the last
+// len(resultColumns) are the result columns.
+func newXLSX(out *os.File, header []string, widths []float64, tempDir string) (_ *xlsxOut, err error) {
+	x := &xlsxOut{out: out, nInput: len(header) - len(resultColumns), widths: widths, tempDir: tempDir}
 	if tempDir == "" {
 		if x.tempDir, err = os.MkdirTemp("", "bankcard4e-xlsx-"); err != nil {
 			return nil, fmt.Errorf("temporary directory: %w", err)
@@ -121,6 +128,10 @@ func newXLSX(out *os.File, header []string, nInput int, tempDir string) (_ *xlsx
 	if x.st, err = newStyles(x.f); err != nil {
 		return nil, err
 	}
+	// The sheet properties go out with the stream's first bytes.
+	if err = x.f.SetSheetProps(resultsSheet, &excelize.SheetPropsOptions{FitToPage: ptr(true)}); err != nil {
+		return nil, err
+	}
 	if x.sw, err = x.f.NewStreamWriter(resultsSheet); err != nil {
 		return nil, err
 	}
@@ -138,23 +149,14 @@ func newXLSX(out *os.File, header []string, nInput int, tempDir string) (_ *xlsx
 		return nil, err
 	}
 	x.rows = 1
-	for i := range x.cells {
-		x.cells[i].StyleID = 0 // result cells get their class style per row
-	}
 	return x, nil
 }
 
 // layout sets the column widths and freezes the header row; the stream
 // writer takes both only before the first row.
 func (x *xlsxOut) layout() error {
-	widths := [len(resultColumns)]float64{12, 8, 36, 9, 38, 40}
-	if x.nInput > 0 {
-		if err := x.sw.SetColWidth(1, x.nInput, 20); err != nil {
-			return err
-		}
-	}
-	for i, wd := range widths {
-		if err := x.sw.SetColWidth(x.nInput+i+1, x.nInput+i+1, wd); err != nil {
+	for i, wd := range x.widths {
+		if err := x.sw.SetColWidth(i+1, i+1, wd); err != nil {
 			return err
 		}
 	}
@@ -167,33 +169,90 @@ func (x *xlsxOut) layout() error {
 	})
 }
 
+// printSetup makes a sheet print landscape on A4, fitToHeight pages tall
+// (0: as many as it takes) and one page wide, with narrow margins; for
+// Results, the header row is repeated on every page.
+func printSetup(f *excelize.File, sheet string, fitToHeight int, titles bool) error {
+	if err := f.SetPageLayout(sheet, &excelize.PageLayoutOptions{
+		Size:        ptr(9), // A4
+		Orientation: ptr("landscape"),
+		FitToWidth:  ptr(1),
+		FitToHeight: ptr(fitToHeight),
+	}); err != nil {
+		return err
+	}
+	if err := f.SetPageMargins(sheet, &excelize.PageLayoutMarginsOptions{
+		Left: ptr(0.3), Right: ptr(0.3), Top: ptr(0.5), Bottom: ptr(0.5),
+		Header: ptr(0.2), Footer: ptr(0.2), Horizontally: ptr(true),
+	}); err != nil {
+		return err
+	}
+	if !titles {
+		return nil
+	}
+	return f.SetDefinedName(&excelize.DefinedName{
+		Name:     "_xlnm.Print_Titles",
+		RefersTo: sheet + "!$1:$1",
+		Scope:    sheet,
+	})
+}
+
+func ptr[T any](v T) *T { return &v }
+
 // row writes one data row. Every value is a string cell (an inline string
-// in the sheet), so identifiers are never turned into numbers. An empty
-// value is left out, as a bare StreamWriter pass would: a blank result cell
-// is not coloured, but Status never is blank.
-func (x *xlsxOut) row(cells []string, c rowClass) error {
-	style := x.st.class[c]
+// in the sheet), so identifiers are never turned into numbers and a value
+// such as =HYPERLINK(…) is text, not a formula. An empty cell has the
+// row's fill and no value.
+func (x *xlsxOut) row(cells []string, verdict int) error {
+	style, wrap := x.st.verdict[verdict], x.st.verdictWrap[verdict]
+	lines := 1
 	for i, s := range cells {
+		x.cells[i].Value = s
+		x.cells[i].StyleID = style
 		if s == "" {
-			x.vals[i] = nil
-		} else {
-			x.vals[i] = &x.cells[i]
-			x.cells[i].Value = s
-		}
-		if i >= x.nInput {
-			x.cells[i].StyleID = style
+			x.cells[i].Value = nil
+		} else if i < x.nInput && strings.IndexByte(s, '\n') >= 0 {
+			lines = max(lines, strings.Count(s, "\n")+1)
 		}
 	}
+	x.cells[x.nInput+colDescription].StyleID = wrap
+	x.cells[x.nInput+colError].StyleID = wrap
 	if x.rows >= excelize.TotalRows {
 		return fmt.Errorf("an .xlsx sheet holds at most %d rows; write the output as .csv", excelize.TotalRows-1)
 	}
 	x.rows++
-	return x.sw.SetRow("A"+strconv.Itoa(x.rows), x.vals)
+	ref := "A" + strconv.Itoa(x.rows)
+	// Neither Excel nor LibreOffice sizes a streamed row to its wrapped
+	// text, so a row whose Description or Error takes several lines, or
+	// whose input cell holds a line break, is given their height.
+	lines = max(lines, wrappedLines(cells[x.nInput+colDescription], x.widths[x.nInput+colDescription]),
+		wrappedLines(cells[x.nInput+colError], x.widths[x.nInput+colError]))
+	if lines > 1 {
+		return x.sw.SetRow(ref, x.vals, excelize.RowOpts{Height: min(lineHeight*float64(lines), 409)})
+	}
+	return x.sw.SetRow(ref, x.vals)
+}
+
+// lineHeight is the height of one line of 11-point text, in points.
+const lineHeight = 15
+
+// wrappedLines is about how many lines s takes wrapped in a column width
+// characters wide.
+func wrappedLines(s string, width float64) int {
+	w := int(width) - 1 // the cell's padding
+	if len(s) <= w && strings.IndexByte(s, '\n') < 0 {
+		return 1 // the common case, without decoding: no rune is narrower than a byte
+	}
+	lines := 0
+	for _, part := range strings.Split(s, "\n") {
+		lines += max(1, (textWidth(part)+w-1)/w)
+	}
+	return lines
 }
 
 // finish sets the autofilter over the written range, ends the stream, adds
 // the Summary sheet and writes the workbook to the output file.
-func (x *xlsxOut) finish(rep *batch.Report) error {
+func (x *xlsxOut) finish(rep *batch.Report, verdicts *[numVerdicts]int) error {
 	last, err := excelize.CoordinatesToCellName(len(x.cells), x.rows)
 	if err != nil {
 		return err
@@ -201,10 +260,14 @@ func (x *xlsxOut) finish(rep *batch.Report) error {
 	if err := x.f.AutoFilter(resultsSheet, "A1:"+last, nil); err != nil {
 		return fmt.Errorf("autofilter: %w", err)
 	}
+	// The page setup is written with the end of the stream.
+	if err := printSetup(x.f, resultsSheet, 0, true); err != nil {
+		return fmt.Errorf("sheet %s: print setup: %w", resultsSheet, err)
+	}
 	if err := x.sw.Flush(); err != nil {
 		return fmt.Errorf("sheet %s: %w", resultsSheet, err)
 	}
-	if err := writeSummarySheet(x.f, x.st, rep); err != nil {
+	if err := writeSummarySheet(x.f, x.st, rep, verdictCounts(rep, verdicts)); err != nil {
 		return fmt.Errorf("sheet %s: %w", summarySheet, err)
 	}
 	// Results stays the active sheet, as the first sheet of a new file is.
