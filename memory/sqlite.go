@@ -55,6 +55,8 @@ type Store struct {
 	keys    Keys
 	path    string
 	writing chan struct{} // one writer per process: the others wait here, not in SQLite's busy loop
+	lookup  *sql.Stmt
+	record  *sql.Stmt
 }
 
 var _ batch.Memory = (*Store)(nil)
@@ -166,6 +168,13 @@ func Open(path, keyPath string, o Options) (*Store, error) {
 	if err := s.init(keyPath); err != nil {
 		db.Close()
 		return nil, err
+	}
+	if s.lookup, err = db.Prepare(lookupSQL); err == nil {
+		s.record, err = db.Prepare(recordSQL)
+	}
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("memory %q: %w", path, err)
 	}
 	// SQLite gives the -wal and -shm files the database file's mode; set
 	// them anyway in case an older run left them with another.
@@ -312,15 +321,15 @@ func (s *Store) lock(ctx context.Context) error {
 
 func (s *Store) unlock() { <-s.writing }
 
+const lookupSQL = `SELECT answered_at, result, description, charged, request_id FROM answers
+	WHERE key = ? AND endpoint = ? AND answered_at >= ?`
+
 // Lookup implements batch.Memory.
 func (s *Store) Lookup(ctx context.Context, key batch.MemoryKey, endpoint string, since time.Time) (batch.Remembered, bool, error) {
 	r := batch.Remembered{Endpoint: endpoint}
 	var at int64
 	var charged string
-	err := s.db.QueryRowContext(ctx,
-		`SELECT answered_at, result, description, charged, request_id FROM answers
-		 WHERE key = ? AND endpoint = ? AND answered_at >= ?`,
-		key[:], endpoint, nanos(since)).Scan(&at, &r.Result, &r.Description, &charged, &r.RequestID)
+	err := s.lookup.QueryRowContext(ctx, key[:], endpoint, nanos(since)).Scan(&at, &r.Result, &r.Description, &charged, &r.RequestID)
 	if errors.Is(err, sql.ErrNoRows) {
 		return batch.Remembered{}, false, nil
 	}
@@ -332,6 +341,13 @@ func (s *Store) Lookup(ctx context.Context, key batch.MemoryKey, endpoint string
 	return r, true, nil
 }
 
+const recordSQL = `INSERT INTO answers (key, endpoint, answered_at, result, description, charged, request_id)
+	VALUES (?, ?, ?, ?, ?, ?, ?)
+	ON CONFLICT (key, endpoint) DO UPDATE SET
+	  answered_at = excluded.answered_at, result = excluded.result, description = excluded.description,
+	  charged = excluded.charged, request_id = excluded.request_id
+	WHERE excluded.answered_at >= answers.answered_at`
+
 // Record implements batch.Memory. The store keeps one answer per key and
 // endpoint, the newest: an older answer recorded late does not replace a
 // newer one.
@@ -340,14 +356,7 @@ func (s *Store) Record(ctx context.Context, key batch.MemoryKey, r batch.Remembe
 		return err
 	}
 	defer s.unlock()
-	_, err := s.db.ExecContext(ctx,
-		`INSERT INTO answers (key, endpoint, answered_at, result, description, charged, request_id)
-		 VALUES (?, ?, ?, ?, ?, ?, ?)
-		 ON CONFLICT (key, endpoint) DO UPDATE SET
-		   answered_at = excluded.answered_at, result = excluded.result, description = excluded.description,
-		   charged = excluded.charged, request_id = excluded.request_id
-		 WHERE excluded.answered_at >= answers.answered_at`,
-		key[:], r.Endpoint, nanos(r.AnsweredAt), r.Result, r.Description, string(r.Charged), r.RequestID)
+	_, err := s.record.ExecContext(ctx, key[:], r.Endpoint, nanos(r.AnsweredAt), r.Result, r.Description, string(r.Charged), r.RequestID)
 	if err != nil {
 		return fmt.Errorf("memory %q: record: %w", s.path, err)
 	}
@@ -557,6 +566,8 @@ func (s *Store) tx(ctx context.Context, f func(*sql.Tx) error) error {
 
 // Close implements batch.Memory.
 func (s *Store) Close() error {
+	s.lookup.Close()
+	s.record.Close()
 	if err := s.db.Close(); err != nil {
 		return fmt.Errorf("memory %q: %w", s.path, err)
 	}
