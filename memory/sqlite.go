@@ -9,6 +9,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"math"
 	"net/url"
@@ -127,6 +128,9 @@ func Open(path, keyPath string, o Options) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("memory %q: %w", path, err)
 	}
+	if err := checkDatabase(abs); err != nil {
+		return nil, fmt.Errorf("memory %q: %w", path, err)
+	}
 	var secret []byte
 	if o.NoCreate {
 		if _, err := os.Stat(abs); err != nil {
@@ -216,6 +220,29 @@ func createPrivate(path string) error {
 	}
 	return err
 }
+
+// checkDatabase refuses an existing file at path that is neither empty
+// nor an SQLite database, so that a mistaken --memory never touches
+// another file (nor makes a key beside it).
+func checkDatabase(path string) error {
+	f, err := os.Open(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	head := make([]byte, len(sqliteMagic))
+	n, _ := io.ReadFull(f, head)
+	if n > 0 && string(head[:n]) != sqliteMagic {
+		return errors.New("not an SQLite database, so not a memory")
+	}
+	return nil
+}
+
+// sqliteMagic begins every SQLite database file.
+const sqliteMagic = "SQLite format 3\x00"
 
 const schema = `
 CREATE TABLE IF NOT EXISTS meta (

@@ -653,3 +653,25 @@ func BenchmarkReserveCard(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "reservations/s")
 }
+
+func TestOpenNotADatabase(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "customers.csv")
+	content := []byte("Name,BankCard\n")
+	if err := os.WriteFile(path, content, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Open(path, "", Options{}); err == nil || !strings.Contains(err.Error(), "not an SQLite database") {
+		t.Errorf("Open of a CSV file: %v", err)
+	}
+	fi, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b, _ := os.ReadFile(path); fi.Mode().Perm() != 0o644 || !bytes.Equal(b, content) {
+		t.Errorf("Open changed the file it refused: mode %04o, %q", fi.Mode().Perm(), b)
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) != 1 {
+		t.Errorf("Open of a CSV file left %d files, want 1", len(entries))
+	}
+}
