@@ -32,6 +32,10 @@ const Window = 24 * time.Hour
 // write to finish before it fails.
 const DefaultBusyTimeout = 30 * time.Second
 
+// maxConns bounds the connections one Store opens: readers run in
+// parallel in WAL mode, writers one at a time.
+const maxConns = 8
+
 // ErrWrongKey means the database was made under another secret key than
 // the key file given: none of its entries would ever match.
 var ErrWrongKey = errors.New("made with another key")
@@ -168,6 +172,10 @@ func Open(path, keyPath string, o Options) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("memory %q: %w", path, err)
 	}
+	// A bounded pool, kept open: each new connection reads the schema
+	// and runs the pragmas again.
+	db.SetMaxOpenConns(maxConns)
+	db.SetMaxIdleConns(maxConns)
 	s := &Store{db: db, keys: keys, path: path, writing: make(chan struct{}, 1)}
 	if err := s.init(keyPath); err != nil {
 		db.Close()
