@@ -19,7 +19,7 @@ import (
 	"strings"
 	"time"
 
-	_ "modernc.org/sqlite" // the pure-Go SQLite driver: no C toolchain needed
+	"modernc.org/sqlite" // the pure-Go SQLite driver: no C toolchain needed
 
 	"github.com/bankcard4e/bankcard4e/batch"
 )
@@ -163,7 +163,6 @@ func Open(path, keyPath string, o Options) (*Store, error) {
 	}
 	q := url.Values{}
 	q.Add("_pragma", "busy_timeout("+strconv.FormatInt(busy.Milliseconds(), 10)+")")
-	q.Add("_pragma", "journal_mode(WAL)")
 	q.Add("_pragma", "synchronous(NORMAL)")
 	q.Add("_pragma", "temp_store(MEMORY)")
 	q.Set("_txlock", "immediate") // every transaction takes the write lock first: no read-then-upgrade deadlock
@@ -177,7 +176,7 @@ func Open(path, keyPath string, o Options) (*Store, error) {
 	db.SetMaxOpenConns(maxConns)
 	db.SetMaxIdleConns(maxConns)
 	s := &Store{db: db, keys: keys, path: path, writing: make(chan struct{}, 1)}
-	if err := s.init(keyPath); err != nil {
+	if err := s.init(keyPath, busy); err != nil {
 		db.Close()
 		return nil, err
 	}
@@ -289,8 +288,35 @@ func (k Keys) keyCheck() string {
 	return hex.EncodeToString(m.Sum(nil)[:16])
 }
 
-func (s *Store) init(keyPath string) error {
+// init turns on WAL mode, makes the tables and checks the key. Switching
+// a new database to WAL mode can fail with SQLITE_BUSY without waiting
+// when another process is opening it too, so init retries while busy.
+func (s *Store) init(keyPath string, busy time.Duration) error {
+	deadline := time.Now().Add(busy)
+	for {
+		err := s.initOnce(keyPath)
+		if err == nil || !isBusy(err) || time.Now().After(deadline) {
+			return err
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// isBusy reports whether err is SQLite's SQLITE_BUSY (or an extended code of it).
+func isBusy(err error) bool {
+	var e *sqlite.Error
+	return errors.As(err, &e) && e.Code()&0xff == 5
+}
+
+func (s *Store) initOnce(keyPath string) error {
 	ctx := context.Background()
+	var mode string
+	if err := s.db.QueryRowContext(ctx, `PRAGMA journal_mode = WAL`).Scan(&mode); err != nil {
+		return fmt.Errorf("memory %q: WAL mode: %w", s.path, err)
+	}
+	if !strings.EqualFold(mode, "wal") {
+		return fmt.Errorf("memory %q: journal mode is %s, want wal", s.path, mode)
+	}
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("memory %q: %w", s.path, err)
