@@ -81,6 +81,7 @@ func newApp(stdout, stderr io.Writer) *cli.App {
 			checkCommand(),
 			simulateCommand(),
 			templateCommand(),
+			memoryCommand(),
 			{
 				Name:  "version",
 				Usage: "print the tool version",

@@ -1,0 +1,636 @@
+package memory
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha256"
+	"database/sql"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"math"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"modernc.org/sqlite" // the pure-Go SQLite driver: no C toolchain needed
+
+	"github.com/bankcard4e/bankcard4e/batch"
+)
+
+// Window is the card guard's window: at most max calls per card in any
+// Window.
+const Window = 24 * time.Hour
+
+// DefaultBusyTimeout is how long a statement waits for another process's
+// write to finish before it fails.
+const DefaultBusyTimeout = 30 * time.Second
+
+// maxConns bounds the connections one Store opens: readers run in
+// parallel in WAL mode, writers one at a time.
+const maxConns = 8
+
+// ErrWrongKey means the database was made under another secret key than
+// the key file given: none of its entries would ever match.
+var ErrWrongKey = errors.New("made with another key")
+
+// Options tune Open.
+type Options struct {
+	// NoCreate makes Open fail, with an error wrapping fs.ErrNotExist,
+	// when the database or its key file does not exist yet, instead of
+	// making them (for check and the memory commands, which must not
+	// create a memory as a side effect).
+	NoCreate bool
+	// BusyTimeout is how long a statement waits for another process's
+	// write; 0 means DefaultBusyTimeout.
+	BusyTimeout time.Duration
+}
+
+// Store is the SQLite memory: one database file in WAL mode, which many
+// goroutines and many processes on one host may use at once. It
+// implements batch.Memory.
+type Store struct {
+	db      *sql.DB
+	keys    Keys
+	path    string
+	writing chan struct{} // one writer per process: the others wait here, not in SQLite's busy loop
+	lookup  *sql.Stmt
+	record  *sql.Stmt
+}
+
+var _ batch.Memory = (*Store)(nil)
+
+// DefaultPath is the database of SPEC section 11:
+// $XDG_STATE_HOME/bankcard4e/memory.db, or ~/.local/state/bankcard4e/memory.db
+// when XDG_STATE_HOME is unset or not absolute (as the XDG spec asks).
+// getenv is os.Getenv in the CLI; home the user's home directory.
+func DefaultPath(getenv func(string) string, home string) (string, error) {
+	if s := getenv("XDG_STATE_HOME"); s != "" && filepath.IsAbs(s) {
+		return filepath.Join(s, "bankcard4e", "memory.db"), nil
+	}
+	if home == "" {
+		return "", errors.New("memory: no home directory to keep it in; give --memory FILE")
+	}
+	return filepath.Join(home, ".local", "state", "bankcard4e", "memory.db"), nil
+}
+
+// DefaultKeyPath is the key file beside the database at dbPath: the same
+// name with the extension .key (memory.db → memory.key).
+func DefaultKeyPath(dbPath string) string {
+	p := strings.TrimSuffix(dbPath, filepath.Ext(dbPath)) + ".key"
+	if p == dbPath {
+		p += ".key"
+	}
+	return p
+}
+
+// Endpoint is the form of a service URL the memory keys answers by:
+// scheme://host:port, lower case, with the scheme's default port filled
+// in, so "https://Faceid.tencentcloudapi.com/" and
+// "https://faceid.tencentcloudapi.com:443" are one endpoint.
+func Endpoint(rawURL string) (string, error) {
+	u, err := url.Parse(rawURL)
+	if err != nil {
+		return "", fmt.Errorf("endpoint %q: %w", rawURL, err)
+	}
+	scheme := strings.ToLower(u.Scheme)
+	host, port := strings.ToLower(u.Hostname()), u.Port()
+	if scheme == "" || host == "" {
+		return "", fmt.Errorf("endpoint %q: want scheme://host[:port]", rawURL)
+	}
+	if port == "" {
+		switch scheme {
+		case "https":
+			port = "443"
+		case "http":
+			port = "80"
+		default:
+			return "", fmt.Errorf("endpoint %q: no port for scheme %q", rawURL, scheme)
+		}
+	}
+	if strings.Contains(host, ":") {
+		host = "[" + host + "]"
+	}
+	return scheme + "://" + host + ":" + port, nil
+}
+
+// Open opens the memory at path with the secret key in keyPath ("" for
+// DefaultKeyPath(path)), making both (directories 0700, files 0600) unless
+// o.NoCreate. It refuses, with ErrWrongKey, a database made under another
+// key: its entries would silently never match.
+func Open(path, keyPath string, o Options) (*Store, error) {
+	if keyPath == "" {
+		keyPath = DefaultKeyPath(path)
+	}
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return nil, fmt.Errorf("memory %q: %w", path, err)
+	}
+	if err := checkDatabase(abs); err != nil {
+		return nil, fmt.Errorf("memory %q: %w", path, err)
+	}
+	var secret []byte
+	if o.NoCreate {
+		if _, err := os.Stat(abs); err != nil {
+			return nil, fmt.Errorf("memory %q: %w", path, err)
+		}
+		secret, err = LoadKey(keyPath)
+	} else {
+		secret, err = LoadOrCreateKey(keyPath)
+	}
+	if err != nil {
+		return nil, err
+	}
+	keys, err := NewKeys(secret)
+	if err != nil {
+		return nil, fmt.Errorf("memory key %q: %w", keyPath, err)
+	}
+	if err := mkdirPrivate(filepath.Dir(abs)); err != nil {
+		return nil, fmt.Errorf("memory %q: %w", path, err)
+	}
+	if err := createPrivate(abs); err != nil {
+		return nil, fmt.Errorf("memory %q: %w", path, err)
+	}
+	busy := o.BusyTimeout
+	if busy <= 0 {
+		busy = DefaultBusyTimeout
+	}
+	q := url.Values{}
+	q.Add("_pragma", "busy_timeout("+strconv.FormatInt(busy.Milliseconds(), 10)+")")
+	q.Add("_pragma", "synchronous(NORMAL)")
+	q.Add("_pragma", "temp_store(MEMORY)")
+	q.Set("_txlock", "immediate") // every transaction takes the write lock first: no read-then-upgrade deadlock
+	dsn := (&url.URL{Scheme: "file", Path: abs, RawQuery: q.Encode()}).String()
+	db, err := sql.Open("sqlite", dsn)
+	if err != nil {
+		return nil, fmt.Errorf("memory %q: %w", path, err)
+	}
+	// A bounded pool, kept open: each new connection reads the schema
+	// and runs the pragmas again.
+	db.SetMaxOpenConns(maxConns)
+	db.SetMaxIdleConns(maxConns)
+	s := &Store{db: db, keys: keys, path: path, writing: make(chan struct{}, 1)}
+	if err := s.init(keyPath, busy); err != nil {
+		db.Close()
+		return nil, err
+	}
+	if s.lookup, err = db.Prepare(lookupSQL); err == nil {
+		s.record, err = db.Prepare(recordSQL)
+	}
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("memory %q: %w", path, err)
+	}
+	// SQLite gives the -wal and -shm files the database file's mode; set
+	// them anyway in case an older run left them with another.
+	for _, suffix := range []string{"-wal", "-shm"} {
+		if err := os.Chmod(abs+suffix, 0o600); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			db.Close()
+			return nil, fmt.Errorf("memory %q: %w", path, err)
+		}
+	}
+	return s, nil
+}
+
+// mkdirPrivate makes dir and its missing parents with mode 0700. It leaves
+// directories that exist alone.
+func mkdirPrivate(dir string) error {
+	if _, err := os.Stat(dir); err == nil {
+		return nil
+	}
+	if err := mkdirPrivate(filepath.Dir(dir)); err != nil {
+		return err
+	}
+	if err := os.Mkdir(dir, 0o700); err != nil && !errors.Is(err, fs.ErrExist) {
+		return err
+	}
+	return nil // 0700 &^ umask is 0700 under any umask
+}
+
+// createPrivate makes the database file with mode 0600 before SQLite
+// opens it (SQLite would make it 0644 &^ umask), and brings an existing
+// one to 0600.
+func createPrivate(path string) error {
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return err
+	}
+	err = f.Chmod(0o600)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
+
+// checkDatabase refuses an existing file at path that is neither empty
+// nor an SQLite database, so that a mistaken --memory never touches
+// another file (nor makes a key beside it).
+func checkDatabase(path string) error {
+	f, err := os.Open(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	head := make([]byte, len(sqliteMagic))
+	n, _ := io.ReadFull(f, head)
+	if n > 0 && string(head[:n]) != sqliteMagic {
+		return errors.New("not an SQLite database, so not a memory")
+	}
+	return nil
+}
+
+// sqliteMagic begins every SQLite database file.
+const sqliteMagic = "SQLite format 3\x00"
+
+const schema = `
+CREATE TABLE IF NOT EXISTS meta (
+	name  TEXT PRIMARY KEY,
+	value TEXT NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS answers (
+	key         BLOB NOT NULL,    -- HMAC-SHA256 of the row's four elements
+	endpoint    TEXT NOT NULL,    -- scheme://host:port
+	answered_at INTEGER NOT NULL, -- Unix nanoseconds, UTC
+	result      TEXT NOT NULL,
+	description TEXT NOT NULL,
+	charged     TEXT NOT NULL,
+	request_id  TEXT NOT NULL,
+	PRIMARY KEY (key, endpoint)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS answers_at ON answers (answered_at);
+CREATE TABLE IF NOT EXISTS cards (
+	id   TEXT PRIMARY KEY,   -- random, names the counted call for ReleaseCard
+	card BLOB NOT NULL,      -- HMAC-SHA256 of the bank card number
+	at   INTEGER NOT NULL    -- Unix nanoseconds, UTC
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS cards_card ON cards (card, at);
+CREATE INDEX IF NOT EXISTS cards_at ON cards (at);
+`
+
+// schemaVersion is stored in meta; a database of a later version is refused.
+const schemaVersion = "1"
+
+// keyCheck is a value derived from the secret under its own domain, stored
+// in the database so a wrong key file is told rather than silently
+// matching nothing. It says nothing about any customer.
+func (k Keys) keyCheck() string {
+	m := hmac.New(sha256.New, k.secret)
+	m.Write([]byte("bankcard4e/key-check/v1\x00"))
+	return hex.EncodeToString(m.Sum(nil)[:16])
+}
+
+// init turns on WAL mode, makes the tables and checks the key. Switching
+// a new database to WAL mode can fail with SQLITE_BUSY without waiting
+// when another process is opening it too, so init retries while busy.
+func (s *Store) init(keyPath string, busy time.Duration) error {
+	deadline := time.Now().Add(busy)
+	for {
+		err := s.initOnce(keyPath)
+		if err == nil || !isBusy(err) || time.Now().After(deadline) {
+			return err
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// isBusy reports whether err is SQLite's SQLITE_BUSY (or an extended code of it).
+func isBusy(err error) bool {
+	var e *sqlite.Error
+	return errors.As(err, &e) && e.Code()&0xff == 5
+}
+
+func (s *Store) initOnce(keyPath string) error {
+	ctx := context.Background()
+	var mode string
+	if err := s.db.QueryRowContext(ctx, `PRAGMA journal_mode = WAL`).Scan(&mode); err != nil {
+		return fmt.Errorf("memory %q: WAL mode: %w", s.path, err)
+	}
+	if !strings.EqualFold(mode, "wal") {
+		return fmt.Errorf("memory %q: journal mode is %s, want wal", s.path, mode)
+	}
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("memory %q: %w", s.path, err)
+	}
+	defer tx.Rollback()
+	if _, err := tx.Exec(schema); err != nil {
+		return fmt.Errorf("memory %q: schema: %w", s.path, err)
+	}
+	for _, kv := range [][2]string{{"schema", schemaVersion}, {"key_check", s.keys.keyCheck()}} {
+		if _, err := tx.Exec(`INSERT OR IGNORE INTO meta (name, value) VALUES (?, ?)`, kv[0], kv[1]); err != nil {
+			return fmt.Errorf("memory %q: %w", s.path, err)
+		}
+	}
+	var version, check string
+	if err := tx.QueryRow(`SELECT value FROM meta WHERE name = 'schema'`).Scan(&version); err != nil {
+		return fmt.Errorf("memory %q: %w", s.path, err)
+	}
+	if version != schemaVersion {
+		return fmt.Errorf("memory %q: schema version %s, this bankcard4e knows %s", s.path, version, schemaVersion)
+	}
+	if err := tx.QueryRow(`SELECT value FROM meta WHERE name = 'key_check'`).Scan(&check); err != nil {
+		return fmt.Errorf("memory %q: %w", s.path, err)
+	}
+	if !hmac.Equal([]byte(check), []byte(s.keys.keyCheck())) {
+		return fmt.Errorf("memory %q: %w than the key file %q, so none of its entries would match; give the key file it was made with (--memory-key), or move the database away to start afresh", s.path, ErrWrongKey, keyPath)
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("memory %q: %w", s.path, err)
+	}
+	return nil
+}
+
+// Path is the database file as given to Open.
+func (s *Store) Path() string { return s.path }
+
+// RowKey implements batch.Memory.
+func (s *Store) RowKey(f batch.Fields) batch.MemoryKey { return s.keys.RowKey(f) }
+
+// CardKey implements batch.Memory.
+func (s *Store) CardKey(bankCard string) batch.MemoryKey { return s.keys.CardKey(bankCard) }
+
+// nanos is t in Unix nanoseconds, clamped to int64 (the zero Time is the
+// smallest).
+func nanos(t time.Time) int64 {
+	switch {
+	case t.Before(time.Unix(0, math.MinInt64)):
+		return math.MinInt64
+	case t.After(time.Unix(0, math.MaxInt64)):
+		return math.MaxInt64
+	}
+	return t.UnixNano()
+}
+
+// lock takes the process's write turn, or returns ctx's error.
+func (s *Store) lock(ctx context.Context) error {
+	select {
+	case s.writing <- struct{}{}:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+func (s *Store) unlock() { <-s.writing }
+
+const lookupSQL = `SELECT answered_at, result, description, charged, request_id FROM answers
+	WHERE key = ? AND endpoint = ? AND answered_at >= ?`
+
+// Lookup implements batch.Memory.
+func (s *Store) Lookup(ctx context.Context, key batch.MemoryKey, endpoint string, since time.Time) (batch.Remembered, bool, error) {
+	r := batch.Remembered{Endpoint: endpoint}
+	var at int64
+	var charged string
+	err := s.lookup.QueryRowContext(ctx, key[:], endpoint, nanos(since)).Scan(&at, &r.Result, &r.Description, &charged, &r.RequestID)
+	if errors.Is(err, sql.ErrNoRows) {
+		return batch.Remembered{}, false, nil
+	}
+	if err != nil {
+		return batch.Remembered{}, false, fmt.Errorf("memory %q: lookup: %w", s.path, err)
+	}
+	r.Charged = batch.Charged(charged)
+	r.AnsweredAt = time.Unix(0, at).UTC()
+	return r, true, nil
+}
+
+const recordSQL = `INSERT INTO answers (key, endpoint, answered_at, result, description, charged, request_id)
+	VALUES (?, ?, ?, ?, ?, ?, ?)
+	ON CONFLICT (key, endpoint) DO UPDATE SET
+	  answered_at = excluded.answered_at, result = excluded.result, description = excluded.description,
+	  charged = excluded.charged, request_id = excluded.request_id
+	WHERE excluded.answered_at >= answers.answered_at`
+
+// Record implements batch.Memory. The store keeps one answer per key and
+// endpoint, the newest: an older answer recorded late does not replace a
+// newer one.
+func (s *Store) Record(ctx context.Context, key batch.MemoryKey, r batch.Remembered) error {
+	if err := s.lock(ctx); err != nil {
+		return err
+	}
+	defer s.unlock()
+	_, err := s.record.ExecContext(ctx, key[:], r.Endpoint, nanos(r.AnsweredAt), r.Result, r.Description, string(r.Charged), r.RequestID)
+	if err != nil {
+		return fmt.Errorf("memory %q: record: %w", s.path, err)
+	}
+	return nil
+}
+
+// ReserveCard implements batch.Memory. The count and the insert run in one
+// BEGIN IMMEDIATE transaction, which holds the database's write lock from
+// its first statement: two processes cannot both see a count under max.
+// It also drops this card's counts that left the window.
+func (s *Store) ReserveCard(ctx context.Context, card batch.MemoryKey, now time.Time, max int) (batch.CardReservation, error) {
+	if max <= 0 {
+		return batch.CardReservation{OK: true}, nil
+	}
+	var idb [16]byte
+	if _, err := rand.Read(idb[:]); err != nil {
+		return batch.CardReservation{}, fmt.Errorf("memory %q: reserve card: %w", s.path, err)
+	}
+	id := hex.EncodeToString(idb[:])
+	if err := s.lock(ctx); err != nil {
+		return batch.CardReservation{}, err
+	}
+	defer s.unlock()
+	start := nanos(now.Add(-Window))
+	var res batch.CardReservation
+	err := s.tx(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM cards WHERE card = ? AND at <= ?`, card[:], start); err != nil {
+			return err
+		}
+		var n int
+		var oldest sql.NullInt64
+		if err := tx.QueryRowContext(ctx, `SELECT count(*), min(at) FROM cards WHERE card = ? AND at > ?`, card[:], start).Scan(&n, &oldest); err != nil {
+			return err
+		}
+		if n >= max {
+			res = batch.CardReservation{Next: time.Unix(0, oldest.Int64).Add(Window).UTC()}
+			return nil
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO cards (id, card, at) VALUES (?, ?, ?)`, id, card[:], nanos(now)); err != nil {
+			return err
+		}
+		res = batch.CardReservation{OK: true, ID: id}
+		return nil
+	})
+	if err != nil {
+		return batch.CardReservation{}, fmt.Errorf("memory %q: reserve card: %w", s.path, err)
+	}
+	return res, nil
+}
+
+// ReleaseCard implements batch.Memory. Releasing an unknown or already
+// released id does nothing.
+func (s *Store) ReleaseCard(ctx context.Context, card batch.MemoryKey, id string) error {
+	if id == "" {
+		return nil
+	}
+	if err := s.lock(ctx); err != nil {
+		return err
+	}
+	defer s.unlock()
+	if _, err := s.db.ExecContext(ctx, `DELETE FROM cards WHERE id = ? AND card = ?`, id, card[:]); err != nil {
+		return fmt.Errorf("memory %q: release card: %w", s.path, err)
+	}
+	return nil
+}
+
+// Prune implements batch.Memory: it deletes the answers given before
+// before and the card counts made before it.
+func (s *Store) Prune(ctx context.Context, before time.Time) (int, error) {
+	if err := s.lock(ctx); err != nil {
+		return 0, err
+	}
+	defer s.unlock()
+	var n int64
+	err := s.tx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `DELETE FROM answers WHERE answered_at < ?`, nanos(before))
+		if err != nil {
+			return err
+		}
+		if n, err = res.RowsAffected(); err != nil {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, `DELETE FROM cards WHERE at < ?`, nanos(before))
+		return err
+	})
+	if err != nil {
+		return 0, fmt.Errorf("memory %q: prune: %w", s.path, err)
+	}
+	return int(n), nil
+}
+
+// Forgotten is what Forget deleted.
+type Forgotten struct {
+	Answers   int // remembered answers
+	CardCalls int // card-guard counts
+}
+
+// Forget deletes, in one transaction, the answers (of every endpoint) and
+// the card-guard counts whose key is in keys: give it the RowKey and the
+// CardKey of each row of a customer's erasure request.
+func (s *Store) Forget(ctx context.Context, keys []batch.MemoryKey) (Forgotten, error) {
+	if err := s.lock(ctx); err != nil {
+		return Forgotten{}, err
+	}
+	defer s.unlock()
+	var f Forgotten
+	err := s.tx(ctx, func(tx *sql.Tx) error {
+		delAnswers, err := tx.PrepareContext(ctx, `DELETE FROM answers WHERE key = ?`)
+		if err != nil {
+			return err
+		}
+		defer delAnswers.Close()
+		delCards, err := tx.PrepareContext(ctx, `DELETE FROM cards WHERE card = ?`)
+		if err != nil {
+			return err
+		}
+		defer delCards.Close()
+		for _, k := range keys {
+			for _, d := range []struct {
+				stmt *sql.Stmt
+				n    *int
+			}{{delAnswers, &f.Answers}, {delCards, &f.CardCalls}} {
+				res, err := d.stmt.ExecContext(ctx, k[:])
+				if err != nil {
+					return err
+				}
+				n, err := res.RowsAffected()
+				if err != nil {
+					return err
+				}
+				*d.n += int(n)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return Forgotten{}, fmt.Errorf("memory %q: forget: %w", s.path, err)
+	}
+	return f, nil
+}
+
+// Stats describes a memory without any personal data.
+type Stats struct {
+	Entries    int            // remembered answers
+	Oldest     time.Time      // of the oldest answer; zero when none
+	Newest     time.Time      // of the newest answer; zero when none
+	ByResult   map[string]int // answers by Result
+	ByEndpoint map[string]int // answers by endpoint
+	CardCalls  int            // calls the card guard counts in the Window before now
+}
+
+// Stats counts the memory's entries.
+func (s *Store) Stats(ctx context.Context, now time.Time) (Stats, error) {
+	st := Stats{ByResult: map[string]int{}, ByEndpoint: map[string]int{}}
+	var oldest, newest sql.NullInt64
+	err := s.db.QueryRowContext(ctx, `SELECT count(*), min(answered_at), max(answered_at) FROM answers`).Scan(&st.Entries, &oldest, &newest)
+	if err == nil && oldest.Valid {
+		st.Oldest, st.Newest = time.Unix(0, oldest.Int64).UTC(), time.Unix(0, newest.Int64).UTC()
+	}
+	if err == nil {
+		err = s.db.QueryRowContext(ctx, `SELECT count(*) FROM cards WHERE at > ?`, nanos(now.Add(-Window))).Scan(&st.CardCalls)
+	}
+	for _, g := range []struct {
+		col string
+		m   map[string]int
+	}{{"result", st.ByResult}, {"endpoint", st.ByEndpoint}} {
+		if err != nil {
+			break
+		}
+		err = s.groupCount(ctx, g.col, g.m)
+	}
+	if err != nil {
+		return Stats{}, fmt.Errorf("memory %q: stats: %w", s.path, err)
+	}
+	return st, nil
+}
+
+func (s *Store) groupCount(ctx context.Context, col string, m map[string]int) error {
+	rows, err := s.db.QueryContext(ctx, `SELECT `+col+`, count(*) FROM answers GROUP BY `+col)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var k string
+		var n int
+		if err := rows.Scan(&k, &n); err != nil {
+			return err
+		}
+		m[k] = n
+	}
+	return rows.Err()
+}
+
+// tx runs f in one BEGIN IMMEDIATE transaction and commits it.
+func (s *Store) tx(ctx context.Context, f func(*sql.Tx) error) error {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	if err := f(tx); err != nil {
+		tx.Rollback()
+		return err
+	}
+	return tx.Commit()
+}
+
+// Close implements batch.Memory.
+func (s *Store) Close() error {
+	s.lookup.Close()
+	s.record.Close()
+	if err := s.db.Close(); err != nil {
+		return fmt.Errorf("memory %q: %w", s.path, err)
+	}
+	return nil
+}
