@@ -263,20 +263,34 @@ func (e *recordTooLarge) Error() string {
 
 func (e *recordTooLarge) Unwrap() error { return ErrTooLarge }
 
+// guardStop marks the bytes recordGuard looks at; the others it skips.
+var guardStop = [256]bool{'"': true, '\r': true, '\n': true}
+
 func (g *recordGuard) Read(p []byte) (int, error) {
 	if g.err != nil {
 		return 0, g.err
 	}
 	n, err := g.r.Read(p)
-	for i := 0; i < n; i++ {
-		switch p[i] {
+	for i := 0; i < n; {
+		j := i
+		for j < n && !guardStop[p[j]] {
+			j++
+		}
+		if g.size += j - i; g.size > maxRecord {
+			g.err = &recordTooLarge{line: g.start}
+			return i, nil
+		}
+		if j == n {
+			break
+		}
+		switch p[j] {
 		case '"':
 			g.quoted = !g.quoted
 		case '\r':
 			if !g.crOnly {
 				break
 			}
-			p[i] = '\n'
+			p[j] = '\n'
 			fallthrough
 		case '\n':
 			g.line++
@@ -284,10 +298,8 @@ func (g *recordGuard) Read(p []byte) (int, error) {
 				g.size, g.start = -1, g.line
 			}
 		}
-		if g.size++; g.size > maxRecord {
-			g.err = &recordTooLarge{line: g.start}
-			return i, nil
-		}
+		g.size++
+		i = j + 1
 	}
 	return n, err
 }

@@ -32,10 +32,10 @@ const (
 // workbook is an open XLSX file: its sheets in workbook order, its shared
 // strings and which cell formats are dates.
 type workbook struct {
-	zr      *zip.ReadCloser
-	sheets  []sheetRef
-	sst     sst
-	dateXF  []bool // per cell format (the s attribute of a cell): a date format
+	zr       *zip.ReadCloser
+	sheets   []sheetRef
+	sst      sst
+	dateXF   []bool // per cell format (the s attribute of a cell): a date format
 	date1904 bool
 }
 
@@ -387,6 +387,7 @@ func (wb *workbook) close() error {
 type sheetTable struct {
 	wb      *workbook
 	name    string
+	part    string
 	rc      io.ReadCloser
 	sc      *xmlScanner
 	row     int      // number of the current row
@@ -402,7 +403,7 @@ func (wb *workbook) openSheet(s sheetRef) (*sheetTable, error) {
 	if err != nil {
 		return nil, fmt.Errorf("sheet %q: %w", s.name, err)
 	}
-	return &sheetTable{wb: wb, name: s.name, rc: rc, sc: newXMLScanner(rc, maxToken)}, nil
+	return &sheetTable{wb: wb, name: s.name, part: s.part, rc: rc, sc: newXMLScanner(rc, maxToken)}, nil
 }
 
 // ErrTooLarge: the input breaks a bound of SPEC section 3 (a CSV record, a
@@ -430,7 +431,7 @@ func (t *sheetTable) next() ([]string, int, error) {
 				}
 				return nil, 0, fmt.Errorf("%w: sheet %q: row %d: an XML token longer than 1 MiB", ErrTooLarge, t.name, t.row)
 			}
-			return nil, 0, fmt.Errorf("sheet %q: %w", t.name, partError("row "+strconv.Itoa(t.row), err))
+			return nil, 0, fmt.Errorf("sheet %q: %w", t.name, partError(fmt.Sprintf("%s after row %d", t.part, t.row), err))
 		}
 		switch kind {
 		case tokEOF:
