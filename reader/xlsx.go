@@ -224,7 +224,7 @@ func (wb *workbook) scan(part string, fn func(*xmlScanner, int) error) error {
 		kind, err := s.next()
 		if err != nil {
 			if errors.Is(err, errTooLarge) {
-				return fmt.Errorf("%w: %s: an XML token longer than 1 MiB", ErrTooLarge, part)
+				return fmt.Errorf("%w: %s: an XML token longer than 1 MiB (%w)", ErrTooLarge, part, errTooLarge)
 			}
 			return partError(part, err)
 		}
@@ -372,8 +372,11 @@ func (wb *workbook) loadSST(part string) error {
 		}
 		return nil
 	})
-	if errors.Is(err, errNoPart) {
+	switch {
+	case errors.Is(err, errNoPart):
 		return nil
+	case errors.Is(err, errTooLarge):
+		return fmt.Errorf("%w: %s: shared string %d is longer than 1 MiB", ErrTooLarge, part, wb.sst.count())
 	}
 	return err
 }
