@@ -48,6 +48,9 @@ func (s *sst) get(i int) (string, bool) {
 		start = int(s.ends[i-1])
 	}
 	end := int(s.ends[i])
+	if end == start {
+		return "", true
+	}
 	c, off := start/sstChunk, start%sstChunk
 	if off+end-start <= sstChunk {
 		return string(s.chunks[c][off : off+end-start]), true

@@ -454,6 +454,9 @@ func (t *sheetTable) next() ([]string, int, error) {
 				}
 				t.row = r
 			case "c":
+				if !inRow {
+					continue // a cell outside a row holds nothing a user sees
+				}
 				inCell, typ = true, string(t.sc.attr("t"))
 				style = -1
 				if s := t.sc.attr("s"); s != nil {
@@ -504,7 +507,9 @@ func (t *sheetTable) next() ([]string, int, error) {
 				}
 				inCell = false
 			case "row":
-				return t.cells, t.row, nil
+				if inRow {
+					return t.cells, t.row, nil
+				}
 			case "sheetData":
 				t.done = true
 				if inRow {

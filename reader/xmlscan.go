@@ -146,7 +146,15 @@ func (s *xmlScanner) next() (int, error) {
 			return tokEnd, nil
 		}
 		// A start tag: a '>' inside a quoted attribute value does not end it.
-		for inQuote(s.buf) {
+		// Only the bytes added are scanned, so a value of many '>' costs
+		// linear time.
+		var q byte
+		for from := 0; ; {
+			q = quoteState(q, s.buf[from:])
+			if q == 0 {
+				break
+			}
+			from = len(s.buf)
 			if err := s.readMore(); err != nil {
 				return tokEOF, err
 			}
@@ -170,9 +178,9 @@ func (s *xmlScanner) readMore() error {
 	return err
 }
 
-// inQuote reports whether a tag's bytes end inside a quoted value.
-func inQuote(b []byte) bool {
-	var q byte
+// quoteState returns the quote a tag is inside (0 for none) after b, given
+// the quote q it was inside before b.
+func quoteState(q byte, b []byte) byte {
 	for _, c := range b {
 		switch {
 		case q == 0 && (c == '"' || c == '\''):
@@ -181,7 +189,7 @@ func inQuote(b []byte) bool {
 			q = 0
 		}
 	}
-	return q != 0
+	return q
 }
 
 // parseStart splits the start tag in s.buf (without '<', with '>') into its
@@ -232,7 +240,8 @@ func (s *xmlScanner) parseStart() error {
 			return errXMLSyntax
 		}
 		raw := b[j+1 : j+1+k]
-		a := xmlAttr{name: localName(name), prefixed: bytes.IndexByte(name, ':') >= 0, value: raw}
+		local := localName(name)
+		a := xmlAttr{name: local, prefixed: len(local) < len(name), value: raw}
 		if bytes.IndexByte(raw, '&') >= 0 {
 			a.value = decodeText(nil, raw)
 		}
@@ -263,8 +272,10 @@ func (s *xmlScanner) prefixedAttr(local string) []byte {
 
 func isXMLSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' }
 
+// localName drops a namespace prefix, as encoding/xml does: the part after
+// the first colon, when there is text on both sides of it.
 func localName(b []byte) []byte {
-	if i := bytes.LastIndexByte(b, ':'); i >= 0 {
+	if i := bytes.IndexByte(b, ':'); i > 0 && i < len(b)-1 {
 		return b[i+1:]
 	}
 	return b
