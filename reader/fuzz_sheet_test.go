@@ -6,6 +6,7 @@ import (
 	"encoding/xml"
 	"errors"
 	"io"
+	"math/rand"
 	"os"
 	"path/filepath"
 	"testing"
@@ -182,4 +183,32 @@ func xmlOracle(data []byte) ([]string, error) {
 		out = append(out, "T"+string(text))
 	}
 	return out, nil
+}
+
+// TestSheetXMLMutations runs fuzzRead over fixed pseudo-random mutations of
+// a sheet (byte changes, deletions, XML punctuation), so that every test
+// run covers some of what FuzzSheetXML explores.
+func TestSheetXMLMutations(t *testing.T) {
+	seed := []byte(`<worksheet><sheetData>` + handHeader + `<row r="2">` + inline("A2", "张伟") + inline("B2", goodCard) + inline("C2", goodPhone) + inline("D2", goodID) +
+		`<c r="E2" s="1"><v>45322.5</v></c><c r="F2" t="s"><v>4</v></c></row><row r="3"><c r="A3" t="s"><v>4</v></c><c r="E3" t="d"><v>2024-01-31T00:00:00Z</v></c></row></sheetData></worksheet>`)
+	n := 400
+	if testing.Short() {
+		n = 50
+	}
+	rng := rand.New(rand.NewSource(2))
+	for i := 0; i < n; i++ {
+		b := append([]byte(nil), seed...)
+		for k := 0; k < 1+rng.Intn(6); k++ {
+			j := rng.Intn(len(b))
+			switch rng.Intn(3) {
+			case 0:
+				b[j] = byte(rng.Intn(256))
+			case 1:
+				b = append(b[:j], b[j+1:]...)
+			case 2:
+				b[j] = "0123456789<>/\"= "[rng.Intn(16)]
+			}
+		}
+		fuzzRead(t, fuzzXLSX(t, b, []byte(fuzzSST)))
+	}
 }
