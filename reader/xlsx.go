@@ -450,6 +450,9 @@ func (t *sheetTable) next() ([]string, int, error) {
 				t.cells, t.nums, t.rowSize = t.cells[:0], t.nums[:0], 0
 				r := t.row + 1
 				if n, err := strconv.Atoi(string(t.sc.attr("r"))); err == nil && n > 0 {
+					if n <= t.row {
+						return nil, 0, fmt.Errorf("%w: the .xlsx file is damaged (sheet %q: row %d after row %d): copy or download it again", ErrFormat, t.name, n, t.row)
+					}
 					r = n
 				}
 				t.row = r

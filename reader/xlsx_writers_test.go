@@ -285,3 +285,22 @@ func TestXLSXDamaged(t *testing.T) {
 }
 
 var _ = batch.FieldName
+
+// Rows numbered backwards are a damaged sheet, not rows to read out of
+// order (found by TestSheetXMLMutations).
+func TestXLSXRowsOutOfOrder(t *testing.T) {
+	data := handHeader + `<row r="3">` + inline("A3", "张伟") + inline("B3", goodCard) + inline("C3", goodPhone) + inline("D3", goodID) + `</row>` +
+		`<row r="2">` + inline("A2", "王芳") + `</row>`
+	r, err := Open(handXLSX(t, []handSheet{{"Data", "", data}}, "", handSST, ""), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	if _, err := r.Next(); err != nil {
+		t.Fatalf("row 3: %v", err)
+	}
+	_, err = r.Next()
+	if !errors.Is(err, ErrFormat) || !strings.Contains(err.Error(), "row 2 after row 3") {
+		t.Errorf("Next = %v, want a damaged-sheet error", err)
+	}
+}
