@@ -106,11 +106,12 @@ func TestHeaderRowOption(t *testing.T) {
 		{p, 9, "", "no row 9"},
 		{x, 5, "王芳", ""},
 		{x, 3, "", "row 3 (--header-row) is empty"},
+		{p, -1, "", "want a row number"},
 	}
 	for _, tt := range tests {
 		r, err := Open(tt.path, Options{HeaderRow: tt.row, Now: fixedNow})
 		if tt.wantErr != "" {
-			if !errors.Is(err, ErrNoHeader) || !strings.Contains(err.Error(), tt.wantErr) {
+			if err == nil || !strings.Contains(err.Error(), tt.wantErr) || tt.row > 0 && !errors.Is(err, ErrNoHeader) {
 				t.Errorf("--header-row %d: %v, want %q", tt.row, err, tt.wantErr)
 			}
 			if err == nil {

@@ -112,6 +112,9 @@ func open(path string, o Options) (*Reader, error) {
 	if o.Now != nil {
 		now = o.Now
 	}
+	if o.HeaderRow < 0 {
+		return nil, fmt.Errorf("--header-row %d: want a row number, 1 or more", o.HeaderRow)
+	}
 	r := &Reader{path: path, opts: o, today: dateNumber(now())}
 	m := newMatcher(o.Columns)
 	switch ext := strings.ToLower(filepath.Ext(path)); ext {
