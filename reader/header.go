@@ -152,14 +152,25 @@ func columnName(i int) string {
 // missingOverride returns an error naming the --column overrides whose
 // header is not among cells (the row that came closest to a header), with
 // the headers that are there.
+//
+// The row is listed only when it matched some field (so it is the header
+// row, not a customer's), and never a cell with six digits or more, which
+// could be a card, phone or ID number.
 func (m matcher) missingOverride(cells []string, columns map[string]string) error {
 	have := map[string]bool{}
 	var list []string
+	h, _ := m.match(cells)
+	header := len(found(h)) > 0
 	for _, c := range cells {
 		if c = strings.TrimSpace(c); c != "" {
 			have[headerKey(c)] = true
-			list = append(list, strconv.Quote(c))
+			if header && countDigits(c) < 6 {
+				list = append(list, strconv.Quote(c))
+			}
 		}
+	}
+	if len(list) == 0 {
+		list = []string{"none recognised in the first 10 non-empty rows"}
 	}
 	for _, f := range fieldOrder {
 		h, ok := columns[f]
@@ -180,4 +191,14 @@ func missing(h batch.Header) []string {
 		}
 	}
 	return out
+}
+
+func countDigits(s string) int {
+	n := 0
+	for _, r := range s {
+		if r >= '0' && r <= '9' || r >= '０' && r <= '９' {
+			n++
+		}
+	}
+	return n
 }

@@ -143,6 +143,18 @@ func TestHeaderMessages(t *testing.T) {
 			}
 		}
 	})
+	t.Run("no header: no customer's values in the message", func(t *testing.T) {
+		q := writeFile(t, "in.csv", []byte(goodLine+"\n"))
+		_, err := Open(q, Options{Columns: map[string]string{batch.FieldName: "持卡人名"}})
+		if !errors.Is(err, ErrNoHeader) || !strings.Contains(err.Error(), "持卡人名") {
+			t.Errorf("Open = %v", err)
+		}
+		for _, v := range []string{goodName, goodCard, goodPhone, goodID} {
+			if err != nil && strings.Contains(err.Error(), v) {
+				t.Errorf("Open = %v: holds %q", err, v)
+			}
+		}
+	})
 	t.Run("two columns match one field", func(t *testing.T) {
 		r, err := Open(p, Options{Columns: map[string]string{batch.FieldName: "客户"}, Now: fixedNow})
 		if err != nil {
