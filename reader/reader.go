@@ -218,6 +218,10 @@ func (r *Reader) findHeader(t table, m matcher) error {
 			}
 			r.input.Notes = m.duplicates(h.Cells)
 			r.input.HeaderRow = line
+			if st, ok := t.(*sheetTable); ok {
+				// Dates are written as dates in the extra columns only.
+				st.fieldCols = map[int]bool{h.Name: true, h.BankCard: true, h.Phone: true, h.IDCard: true, h.CertType: true}
+			}
 			// The data rows are parsed a batch ahead on another core.
 			_, csv := t.(*csvTable) // CSV has no numeric cells
 			r.tab, r.header, r.lastLine = prefetch(t, !csv), h, line

@@ -399,6 +399,9 @@ type sheetTable struct {
 	rowSize int      // bytes of the current row's cells
 	val     []byte   // text of the cell being read
 	done    bool
+	// fieldCols marks the 0-based columns of the five fields, once the
+	// header is known: their numbers are never written as dates.
+	fieldCols map[int]bool
 }
 
 func (wb *workbook) openSheet(s sheetRef) (*sheetTable, error) {
@@ -547,7 +550,7 @@ func (t *sheetTable) setCell(col int, typ string, style int) error {
 	case "", "n":
 		v = plainNumber(string(t.val))
 		num = v != ""
-		if num && style >= 0 && style < len(t.wb.dateXF) && t.wb.dateXF[style] {
+		if num && style >= 0 && style < len(t.wb.dateXF) && t.wb.dateXF[style] && !t.fieldCols[col-1] {
 			if d, ok := serialDate(v, t.wb.date1904); ok {
 				v, num = d, false
 			}

@@ -229,6 +229,13 @@ func TestXLSXDates(t *testing.T) {
 		{`<c r="E2" t="d"><v>2024-01-31T00:00:00Z</v></c>`, "2024-01-31", "2024-01-31"},
 		{`<c r="E2" t="d"><v>2024-01-31T08:30:00.000</v></c>`, "2024-01-31T08:30:00", "2024-01-31T08:30:00"},
 	}
+	t.Run("not in a field's column", func(t *testing.T) {
+		data := handHeader + `<row r="2">` + inline("A2", "张伟") + inline("B2", goodCard) + `<c r="C2" s="1"><v>16689915737</v></c>` + `<c r="D2" s="1"><v>20</v></c></row>`
+		_, rows, _ := readAll(t, handXLSX(t, []handSheet{{"Data", "", data}}, "", handSST, styles), Options{})
+		if len(rows) != 1 || rows[0].Cells[2] != goodPhone || rows[0].Cells[3] != "20" {
+			t.Errorf("rows %+v, want the phone and ID as stored", rows)
+		}
+	})
 	for _, c := range cells {
 		for _, pr := range []string{"", `<workbookPr date1904="1"/>`} {
 			data := handHeader + `<row r="2">` + inline("A2", "张伟") + inline("B2", goodCard) + inline("C2", goodPhone) + inline("D2", goodID) + c.cell + `</row>`
