@@ -3,7 +3,7 @@ GO ?= go
 PKGS := ./...
 BENCH_ROWS ?= 1000000
 
-.PHONY: build test lint tidy fuzz bench demo crashtest render clean
+.PHONY: build test lint tidy fuzz bench bombs demo crashtest render clean
 
 build:
 	$(GO) build -o bankcard4e .
@@ -33,6 +33,14 @@ FUZZTIME ?= 30s
 fuzz:
 	$(GO) test -run='^$$' -fuzz=FuzzNormalize -fuzztime=$(FUZZTIME) ./reader/
 	$(GO) test -run='^$$' -fuzz=FuzzReadCSV -fuzztime=$(FUZZTIME) ./reader/
+
+# The peak RSS of reading each bomb (SPEC section 3: under 300 MB): an .xlsx
+# of a few hundred KB holding BOMB_MB MiB of white space in one cell or in one
+# shared string, 8M shared strings, 128 MiB of shared-string text, and a CSV
+# with a 1 GiB line. Each is read in a child process; figures on stdout.
+BOMB_MB ?= 4096
+bombs:
+	$(GO) test ./reader/ -run='^TestBombPeakMemory$$' -count=1 -v -timeout=30m -args -bombs -bombsize=$(BOMB_MB)
 
 bench:
 	./bench/run.sh $(BENCH_ROWS)

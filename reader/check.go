@@ -5,6 +5,7 @@ import (
 	"strings"
 	"time"
 	"unicode"
+	"unicode/utf8"
 
 	"github.com/bankcard4e/bankcard4e/batch"
 )
@@ -32,6 +33,14 @@ func dateNumber(t time.Time) int {
 
 // check is Check with today as a dateNumber, computed once per file.
 func check(f batch.Fields, today int) *batch.Problem {
+	for _, v := range [...]struct{ field, value string }{
+		{batch.FieldName, f.Name}, {batch.FieldBankCard, f.BankCard}, {batch.FieldPhone, f.Phone},
+		{batch.FieldIDCard, f.IDCard}, {batch.FieldCertType, f.CertType},
+	} {
+		if r := checkText(v.value); r != "" {
+			return &batch.Problem{Field: v.field, Reason: r}
+		}
+	}
 	if r := checkName(f.Name); r != "" {
 		return &batch.Problem{Field: batch.FieldName, Reason: r}
 	}
@@ -45,9 +54,26 @@ func check(f batch.Fields, today int) *batch.Problem {
 		return &batch.Problem{Field: batch.FieldIDCard, Reason: r}
 	}
 	if f.CertType != "" && f.CertType != "0" {
-		return &batch.Problem{Field: batch.FieldCertType, Reason: "unsupported (only empty or 0, the resident ID card)"}
+		return &batch.Problem{Field: batch.FieldCertType, Reason: "unsupported (only the resident ID card: empty, 0, 01, 身份证, 居民身份证, 二代身份证 or ID card)"}
 	}
 	return nil
+}
+
+// maxFieldChars is the longest a field may be, in characters.
+const maxFieldChars = 64
+
+// checkText refuses a value with a control character (U+0000–U+001F,
+// U+007F) or longer than maxFieldChars, whatever its field.
+func checkText(s string) string {
+	for i := 0; i < len(s); i++ {
+		if s[i] < 0x20 || s[i] == 0x7f {
+			return "contains a control character"
+		}
+	}
+	if len(s) > maxFieldChars && utf8.RuneCountInString(s) > maxFieldChars {
+		return fmt.Sprintf("too long (more than %d characters)", maxFieldChars)
+	}
+	return ""
 }
 
 // Category is the problem without the detail in parentheses at the end of

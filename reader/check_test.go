@@ -47,7 +47,7 @@ func TestCheck(t *testing.T) {
 		{"id tomorrow", with(func(f *batch.Fields) { f.IDCard = "110101202611301234" }), &batch.Problem{Field: "idcard", Reason: "birth date in the future"}},
 		{"id check char", with(func(f *batch.Fields) { f.IDCard = "110101198503129493" }), &batch.Problem{Field: "idcard", Reason: "wrong check character (is 3, want 2)"}},
 		{"id check char X", with(func(f *batch.Fields) { f.IDCard = "320102198709196403" }), &batch.Problem{Field: "idcard", Reason: "wrong check character (is 3, want X)"}},
-		{"certtype 1", with(func(f *batch.Fields) { f.CertType = "1" }), &batch.Problem{Field: "certtype", Reason: "unsupported (only empty or 0, the resident ID card)"}},
+		{"certtype 1", with(func(f *batch.Fields) { f.CertType = "1" }), &batch.Problem{Field: "certtype", Reason: "unsupported (only the resident ID card: empty, 0, 01, 身份证, 居民身份证, 二代身份证 or ID card)"}},
 		{"first failing field wins", batch.Fields{Phone: "1"}, &batch.Problem{Field: "name", Reason: "empty"}},
 	}
 	for _, tt := range tests {

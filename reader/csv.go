@@ -14,6 +14,9 @@ import (
 	"golang.org/x/text/encoding/simplifiedchinese"
 )
 
+// maxRecord bounds one CSV record (SPEC section 3).
+const maxRecord = 1 << 20
+
 // table is one sheet of cells, read a row at a time.
 type table interface {
 	// next returns the cells of the next row and its 1-based row number in
@@ -26,57 +29,192 @@ type table interface {
 
 // csvTable reads a CSV file.
 type csvTable struct {
-	f       *os.File
-	r       *csv.Reader
-	row     int // row number of the last record, counting empty lines as rows
-	endLine int // physical line on which the last record ended
+	f        *os.File
+	r        *csv.Reader
+	strict   bool // a UTF-8 BOM: every record must be valid UTF-8
+	delim    rune
+	encoding string
+	row      int // row number of the last record, counting empty lines as rows
+	endLine  int // physical line on which the last record ended
 }
 
-// openCSV opens a CSV file, decoding it as GB18030 when it is not UTF-8.
-func openCSV(path string) (*csvTable, error) {
+// errUTF16 is returned for files saved as "Unicode text" by Excel.
+var errUTF16 = errors.New("the file is UTF-16 text (Excel's \"Unicode Text\"), not CSV: save it as \"CSV UTF-8 (Comma delimited)\"")
+
+// errBinary: a file named .csv that holds binary data.
+var errBinary = errors.New("not a text file")
+
+// sniffSize is how much of the file the encoding, line-end and delimiter
+// checks look at.
+const sniffSize = 64 << 10
+
+// openCSV opens a CSV file: UTF-8 (with or without BOM), or GB18030 when it
+// has no BOM and is not valid UTF-8. The delimiter is the one of ',', ';'
+// and tab with which the header line (row headerRow, or the first of the
+// first ten non-empty lines that m recognises) splits into the most
+// recognised columns.
+func openCSV(path string, m matcher, headerRow int) (*csvTable, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
 	}
-	utf, err := isUTF8(f)
-	if err == nil {
-		_, err = f.Seek(0, io.SeekStart)
-	}
+	t, err := newCSVTable(f, m, headerRow)
 	if err != nil {
 		f.Close()
 		return nil, err
 	}
-	br := bufio.NewReaderSize(f, 64<<10)
-	var src io.Reader = br
-	if utf {
-		if bom, _ := br.Peek(3); bytes.Equal(bom, []byte("\xef\xbb\xbf")) {
-			br.Discard(3)
-		}
-	} else {
-		src = simplifiedchinese.GB18030.NewDecoder().Reader(br)
-	}
-	r := csv.NewReader(src)
-	r.FieldsPerRecord = -1
-	r.ReuseRecord = true
-	return &csvTable{f: f, r: r}, nil
+	return t, nil
 }
 
-// errUTF16 is returned for files saved as "Unicode text" by Excel.
-var errUTF16 = errors.New("the file is UTF-16 text, not CSV")
+func newCSVTable(f *os.File, m matcher, headerRow int) (*csvTable, error) {
+	br := bufio.NewReaderSize(f, sniffSize)
+	head, err := br.Peek(sniffSize)
+	if err != nil && err != io.EOF && err != bufio.ErrBufferFull {
+		return nil, err
+	}
+	if err := textKind(head); err != nil {
+		return nil, err
+	}
+	t := &csvTable{f: f, encoding: "UTF-8"}
+	var src io.Reader = br
+	if bytes.HasPrefix(head, []byte("\xef\xbb\xbf")) {
+		br.Discard(3)
+		head = head[3:]
+		t.strict = true
+	} else {
+		utf, err := isUTF8(br)
+		if err == nil {
+			_, err = f.Seek(0, io.SeekStart)
+		}
+		if err != nil {
+			return nil, err
+		}
+		br.Reset(f)
+		if !utf {
+			t.encoding = "GB18030"
+			dec := simplifiedchinese.GB18030.NewDecoder()
+			src = dec.Reader(br)
+			if h, err := dec.Bytes(validPrefix(head)); err == nil {
+				head = h
+			}
+		}
+	}
+	g := &recordGuard{r: src, line: 1, start: 1}
+	g.crOnly = crOnly(head)
+	t.delim = sniffDelimiter(head, g.crOnly, m, headerRow)
+	t.r = csv.NewReader(g)
+	t.r.Comma = t.delim
+	t.r.FieldsPerRecord = -1
+	t.r.ReuseRecord = true
+	return t, nil
+}
+
+// validPrefix cuts a sample at its last line end, so that a multi-byte
+// character cut by the sample's end does not fail its decoding.
+func validPrefix(b []byte) []byte {
+	if i := bytes.LastIndexAny(b, "\r\n"); i >= 0 {
+		return b[:i+1]
+	}
+	return b
+}
+
+// textKind refuses what is not text: UTF-16 (with or without BOM), and
+// binary data such as a workbook renamed .csv.
+func textKind(head []byte) error {
+	if len(head) >= 2 && (head[0] == 0xff && head[1] == 0xfe || head[0] == 0xfe && head[1] == 0xff) {
+		return errUTF16
+	}
+	nul := bytes.IndexByte(head, 0)
+	if nul < 0 {
+		return nil
+	}
+	switch {
+	case bytes.HasPrefix(head, sigZip):
+		return fmt.Errorf("%w: it is a zip file (an .xlsx workbook renamed .csv?): name it .xlsx", errBinary)
+	case bytes.HasPrefix(head, sigOLE):
+		return fmt.Errorf("%w: it is an Excel 97-2003 (.xls) workbook renamed .csv: save it as .xlsx or CSV UTF-8", errBinary)
+	}
+	// UTF-16 without BOM: every other byte of ASCII text is zero.
+	n := min(len(head), 4096)
+	var zeros [2]int
+	for i := 0; i < n; i++ {
+		if head[i] == 0 {
+			zeros[i%2]++
+		}
+	}
+	if zeros[0] > n/4 && zeros[1] == 0 || zeros[1] > n/4 && zeros[0] == 0 {
+		return errUTF16
+	}
+	return fmt.Errorf("%w: byte %d is a NUL, so this is binary data, not CSV: save the list as .xlsx or CSV UTF-8", errBinary, nul+1)
+}
+
+// crOnly reports whether the sample's first line ends with a CR alone (old
+// Mac line ends).
+func crOnly(head []byte) bool {
+	i := bytes.IndexAny(head, "\r\n")
+	return i >= 0 && head[i] == '\r' && (i+1 >= len(head) || head[i+1] != '\n') && i+1 < len(head)
+}
+
+// delimiters are the candidates, in order of preference on a tie.
+var delimiters = [...]rune{',', ';', '\t'}
+
+// sniffDelimiter returns the delimiter with which a header line in the
+// sample splits into the most recognised columns (ties: more cells, then
+// the order of delimiters).
+func sniffDelimiter(head []byte, cr bool, m matcher, headerRow int) rune {
+	sample := head
+	if cr {
+		sample = bytes.ReplaceAll(head, []byte("\r"), []byte("\n"))
+	}
+	best, bestFound, bestCells := ',', -1, 0
+	for _, d := range delimiters {
+		r := csv.NewReader(bytes.NewReader(sample))
+		r.Comma, r.LazyQuotes, r.FieldsPerRecord = d, true, -1
+		for seen := 0; seen < maxHeaderSearch; {
+			rec, err := r.Read()
+			if err != nil {
+				break
+			}
+			line, _ := r.FieldPos(0)
+			if headerRow > 0 && line != headerRow {
+				if line > headerRow {
+					break
+				}
+				continue
+			}
+			if blankWithAnyDelimiter(rec) {
+				continue
+			}
+			seen++
+			h, _ := m.match(rec)
+			n := len(found(h))
+			if n > bestFound || n == bestFound && len(rec) > bestCells {
+				best, bestFound, bestCells = d, n, len(rec)
+			}
+		}
+	}
+	return best
+}
+
+// blankWithAnyDelimiter reports whether a record is blank whichever of the
+// candidate delimiters splits it (",," is blank when split at ';' too).
+func blankWithAnyDelimiter(rec []string) bool {
+	for _, c := range rec {
+		if strings.TrimFunc(c, func(r rune) bool { return r == ',' || r == ';' || isTrimmable(r) }) != "" {
+			return false
+		}
+	}
+	return true
+}
 
 // isUTF8 reports whether the whole of r is valid UTF-8. It stops at the first
 // invalid byte sequence; a scan costs little next to parsing the CSV.
 func isUTF8(r io.Reader) (bool, error) {
 	buf := make([]byte, 64<<10)
 	carry := 0 // bytes of an incomplete rune kept from the previous chunk
-	first := true
 	for {
 		n, err := io.ReadFull(r, buf[carry:])
 		n += carry
-		if first && n >= 2 && (buf[0] == 0xff && buf[1] == 0xfe || buf[0] == 0xfe && buf[1] == 0xff) {
-			return false, errUTF16
-		}
-		first = false
 		end := n
 		if err == nil {
 			// Keep up to 3 bytes of a rune cut by the chunk boundary.
@@ -102,11 +240,79 @@ func isUTF8(r io.Reader) (bool, error) {
 	}
 }
 
+// recordGuard sits between the file and encoding/csv. It turns CR-only line
+// ends into LF, and refuses a record longer than maxRecord before
+// encoding/csv buffers it: it follows the quotes to tell the line ends that
+// end a record from those inside a quoted field.
+type recordGuard struct {
+	r      io.Reader
+	crOnly bool
+	quoted bool
+	size   int // bytes of the record being read
+	line   int // current physical line
+	start  int // line on which the record being read started
+	err    error
+}
+
+// recordTooLarge is the error of a record over maxRecord.
+type recordTooLarge struct{ line int }
+
+func (e *recordTooLarge) Error() string {
+	return fmt.Sprintf("line %d: the record is longer than 1 MiB (a stray quote, or not a list of customers?)", e.line)
+}
+
+func (e *recordTooLarge) Unwrap() error { return ErrTooLarge }
+
+// guardStop marks the bytes recordGuard looks at; the others it skips.
+var guardStop = [256]bool{'"': true, '\r': true, '\n': true}
+
+func (g *recordGuard) Read(p []byte) (int, error) {
+	if g.err != nil {
+		return 0, g.err
+	}
+	n, err := g.r.Read(p)
+	for i := 0; i < n; {
+		j := i
+		for j < n && !guardStop[p[j]] {
+			j++
+		}
+		if g.size += j - i; g.size > maxRecord {
+			g.err = &recordTooLarge{line: g.start}
+			return i, nil
+		}
+		if j == n {
+			break
+		}
+		switch p[j] {
+		case '"':
+			g.quoted = !g.quoted
+		case '\r':
+			if !g.crOnly {
+				break
+			}
+			p[j] = '\n'
+			fallthrough
+		case '\n':
+			g.line++
+			if !g.quoted {
+				g.size, g.start = -1, g.line
+			}
+		}
+		g.size++
+		i = j + 1
+	}
+	return n, err
+}
+
 func (t *csvTable) next() ([]string, int, error) {
 	rec, err := t.r.Read()
 	if err != nil {
+		var tl *recordTooLarge
 		var pe *csv.ParseError
-		if errors.As(err, &pe) {
+		switch {
+		case errors.As(err, &tl):
+			return nil, 0, tl
+		case errors.As(err, &pe):
 			// Strict RFC 4180: a malformed record stops the file rather than
 			// letting a stray quote swallow the rows after it.
 			return nil, 0, fmt.Errorf("line %d: %w", pe.StartLine, pe.Err)
@@ -123,6 +329,13 @@ func (t *csvTable) next() ([]string, int, error) {
 	// Only the last field can run past the line its start is on.
 	lastLine, _ := t.r.FieldPos(len(rec) - 1)
 	t.endLine = lastLine + strings.Count(rec[len(rec)-1], "\n")
+	if t.strict {
+		for _, c := range rec {
+			if !utf8.ValidString(c) {
+				return nil, 0, fmt.Errorf("line %d: not valid UTF-8, though the file starts with a UTF-8 BOM (a line pasted from a GBK file?): fix the line or save the file again as CSV UTF-8", start)
+			}
+		}
+	}
 	return rec, t.row, nil
 }
 

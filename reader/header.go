@@ -2,6 +2,7 @@ package reader
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 
 	"golang.org/x/text/unicode/norm"
@@ -116,4 +117,88 @@ func ParseColumns(specs []string) (map[string]string, error) {
 		out[field] = header
 	}
 	return out, nil
+}
+
+// duplicates lists, for the header cells of a recognised header, the fields
+// that more than one column matches, and which column was taken (the
+// first).
+func (m matcher) duplicates(cells []string) []string {
+	first := map[string]int{}
+	var notes []string
+	for i, c := range cells {
+		if c == "" {
+			continue
+		}
+		f := m[headerKey(c)]
+		if f == "" {
+			continue
+		}
+		if j, ok := first[f]; ok {
+			notes = append(notes, fmt.Sprintf("columns %q (%s) and %q (%s) both match %s: took %q (%s); the other is copied as an extra column (name one with --column %s=HEADER)",
+				cells[j], columnName(j), c, columnName(i), f, cells[j], columnName(j), f))
+			continue
+		}
+		first[f] = i
+	}
+	return notes
+}
+
+// columnName is the spreadsheet letter of 0-based column i.
+func columnName(i int) string {
+	n := cellName(i+1, 0)
+	return n[:len(n)-1]
+}
+
+// missingOverride returns an error naming the --column overrides whose
+// header is not among cells (the row that came closest to a header), with
+// the headers that are there.
+//
+// The row is listed only when it matched some field (so it is the header
+// row, not a customer's), and never a cell with six digits or more, which
+// could be a card, phone or ID number.
+func (m matcher) missingOverride(cells []string, columns map[string]string) error {
+	have := map[string]bool{}
+	var list []string
+	h, _ := m.match(cells)
+	header := len(found(h)) > 0
+	for _, c := range cells {
+		if c = strings.TrimSpace(c); c != "" {
+			have[headerKey(c)] = true
+			if header && countDigits(c) < 6 {
+				list = append(list, strconv.Quote(c))
+			}
+		}
+	}
+	if len(list) == 0 {
+		list = []string{"none recognised in the first 10 non-empty rows"}
+	}
+	for _, f := range fieldOrder {
+		h, ok := columns[f]
+		if !ok || have[headerKey(h)] {
+			continue
+		}
+		return fmt.Errorf("--column %s=%s: no column %q in the file (headers: %s)", f, h, h, strings.Join(list, ", "))
+	}
+	return nil
+}
+
+// missing lists the required fields the header h lacks.
+func missing(h batch.Header) []string {
+	var out []string
+	for i, col := range [...]int{h.Name, h.BankCard, h.Phone, h.IDCard} {
+		if col < 0 {
+			out = append(out, fieldOrder[i])
+		}
+	}
+	return out
+}
+
+func countDigits(s string) int {
+	n := 0
+	for _, r := range s {
+		if r >= '0' && r <= '9' || r >= '０' && r <= '９' {
+			n++
+		}
+	}
+	return n
 }

@@ -17,7 +17,9 @@ import (
 //   - bankcard: spaces and '-' dropped;
 //   - phone: only digits kept, then 86 or 0086 followed by 11 digits become
 //     the 11 digits;
-//   - idcard: spaces dropped, x becomes X.
+//   - idcard: spaces dropped, x becomes X;
+//   - certtype: a label of the resident ID card (0, 01, 身份证, 居民身份证,
+//     二代身份证, ID card, any case and spacing) becomes "0".
 //
 // Normalize is idempotent: Normalize(f, Normalize(f, v)) == Normalize(f, v).
 // An unknown field gets only NFKC and trimming.
@@ -68,6 +70,21 @@ func normalizeASCII(field, v string) string {
 		return normalizePhone(v)
 	case batch.FieldIDCard:
 		return dropBytes(v, &idDrop)
+	case batch.FieldCertType:
+		return normalizeCertType(v)
+	}
+	return v
+}
+
+// idCardLabels are the certtype values that mean the resident ID card, in
+// the form of headerKey (SPEC section 4).
+var idCardLabels = map[string]bool{"0": true, "01": true, "身份证": true, "居民身份证": true, "二代身份证": true, "idcard": true}
+
+// normalizeCertType writes a label of the resident ID card as "0", the
+// value sent; any other value is kept for the check to refuse.
+func normalizeCertType(v string) string {
+	if v != "0" && idCardLabels[headerKey(v)] {
+		return "0"
 	}
 	return v
 }
@@ -118,6 +135,8 @@ func fieldStep(field, v string) string {
 			v = strings.ReplaceAll(v, "x", "X")
 		}
 		return v
+	case batch.FieldCertType:
+		return normalizeCertType(v)
 	}
 	return v
 }

@@ -8,8 +8,13 @@ import (
 // errStopped is what next returns after close.
 var errStopped = errors.New("reader closed")
 
-// prefetchRows is how many rows travel together from the parsing goroutine.
-const prefetchRows = 256
+// prefetchRows is how many rows travel together from the parsing goroutine;
+// a batch is sent early once its cells hold prefetchBytes, so that the
+// batches in flight stay small however large the rows (up to 1 MiB a cell).
+const (
+	prefetchRows  = 256
+	prefetchBytes = 1 << 20
+)
 
 // prefetched reads a table on a goroutine of its own, a batch of rows ahead
 // of its caller, so that parsing the file and normalising and checking its
@@ -44,7 +49,8 @@ func prefetch(t table, hasNumeric bool) *prefetched {
 		defer close(p.batches)
 		for {
 			b := &rowBatch{}
-			for len(b.lines) < prefetchRows {
+			size := 0
+			for len(b.lines) < prefetchRows && size < prefetchBytes {
 				cells, line, err := t.next()
 				if err != nil {
 					b.err = err
@@ -52,6 +58,9 @@ func prefetch(t table, hasNumeric bool) *prefetched {
 				}
 				// The slice is the table's to reuse; its strings are not.
 				b.flat = append(b.flat, cells...)
+				for _, c := range cells {
+					size += len(c)
+				}
 				b.ends = append(b.ends, len(b.flat))
 				b.lines = append(b.lines, line)
 				if hasNumeric {

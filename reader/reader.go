@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -28,6 +29,7 @@ type Options struct {
 	Sheet      string            // XLSX sheet; "" for the first sheet with a recognised header
 	Columns    map[string]string // field (batch.Field*) → header text, from ParseColumns; overrides the aliases
 	NoPrecheck bool              // let rows that fail the format checks through (Problem nil); the numeric-cell rule still holds
+	HeaderRow  int               // the header is this 1-based row of the file or sheet (--header-row); 0 searches the first 10 non-empty rows
 	Now        func() time.Time  // "today" for the birth-date check; nil means time.Now
 }
 
@@ -44,7 +46,53 @@ type Reader struct {
 	lastLine int // Line of the last row read (header or data)
 	blank    int
 	slab     []string // backing store of Row.Cells, cut for many rows at once
+	input    Input
 }
+
+// Input says where the rows come from, for check and verify to print
+// (Input.String) before they count or send anything.
+type Input struct {
+	Sheet     string // XLSX: the sheet read; "" for CSV
+	HeaderRow int    // 1-based row of the header in the file (CSV) or sheet (XLSX)
+	Delimiter rune   // CSV: ',', ';' or '\t', found from the header line; 0 for XLSX
+	Encoding  string // CSV: "UTF-8" or "GB18030"; "" for XLSX
+	// Notes are warnings about the header, e.g. two columns that both match
+	// one field and which of them was taken. They name headers, never values.
+	Notes []string
+}
+
+// DelimiterName names a CSV delimiter for the console: "comma",
+// "semicolon", "tab".
+func DelimiterName(d rune) string {
+	switch d {
+	case ',':
+		return "comma"
+	case ';':
+		return "semicolon"
+	case '\t':
+		return "tab"
+	}
+	return strconv.QuoteRune(d)
+}
+
+// String is the line check and verify print: `sheet "名单", header row 3`,
+// or for CSV `header row 1` and, when the delimiter is not a comma,
+// `, delimiter semicolon`.
+func (in Input) String() string {
+	var b strings.Builder
+	if in.Sheet != "" {
+		fmt.Fprintf(&b, "sheet %q, ", in.Sheet)
+	}
+	fmt.Fprintf(&b, "header row %d", in.HeaderRow)
+	if in.Delimiter != 0 && in.Delimiter != ',' {
+		fmt.Fprintf(&b, ", delimiter %s", DelimiterName(in.Delimiter))
+	}
+	return b.String()
+}
+
+// Input returns where the rows come from: sheet, header row, CSV delimiter
+// and encoding, and notes about the header.
+func (r *Reader) Input() Input { return r.input }
 
 // slabRows is how many rows' cells are allocated together.
 const slabRows = 256
@@ -64,14 +112,18 @@ func open(path string, o Options) (*Reader, error) {
 	if o.Now != nil {
 		now = o.Now
 	}
+	if o.HeaderRow < 0 {
+		return nil, fmt.Errorf("--header-row %d: want a row number, 1 or more", o.HeaderRow)
+	}
 	r := &Reader{path: path, opts: o, today: dateNumber(now())}
 	m := newMatcher(o.Columns)
 	switch ext := strings.ToLower(filepath.Ext(path)); ext {
 	case ".csv":
-		t, err := openCSV(path)
+		t, err := openCSV(path, m, o.HeaderRow)
 		if err != nil {
 			return nil, err
 		}
+		r.input.Delimiter, r.input.Encoding = t.delim, t.encoding
 		if err := r.findHeader(t, m); err != nil {
 			t.close()
 			return nil, err
@@ -91,11 +143,15 @@ func (r *Reader) openXLSX(path string, m matcher) error {
 	if err != nil {
 		return err
 	}
-	var names []string
+	var names, hidden []string
 	var errs []error
 	for _, s := range wb.sheets {
 		names = append(names, s.name)
 		if r.opts.Sheet != "" && s.name != r.opts.Sheet {
+			continue
+		}
+		if r.opts.Sheet == "" && s.hidden {
+			hidden = append(hidden, s.name) // a template or lookup table, not the list
 			continue
 		}
 		t, err := wb.openSheet(s)
@@ -103,6 +159,7 @@ func (r *Reader) openXLSX(path string, m matcher) error {
 			err = r.findHeader(t, m)
 			if err == nil {
 				r.wb = wb
+				r.input.Sheet = s.name
 				return nil
 			}
 			t.close()
@@ -120,20 +177,34 @@ func (r *Reader) openXLSX(path string, m matcher) error {
 	if r.opts.Sheet != "" {
 		return fmt.Errorf("no sheet named %q (sheets: %s)", r.opts.Sheet, strings.Join(names, ", "))
 	}
+	if len(hidden) > 0 {
+		errs = append(errs, fmt.Errorf("hidden sheets skipped: %s (name one with --sheet)", strings.Join(hidden, ", ")))
+	}
 	return errors.Join(errs...)
 }
 
-// findHeader reads t up to and including the header row.
+// findHeader reads t up to and including the header row: row
+// Options.HeaderRow, or the first of the first ten non-empty rows that holds
+// the four required columns.
 func (r *Reader) findHeader(t table, m matcher) error {
-	var best batch.Header
+	var best []string
 	bestN := -1
-	for seen := 0; seen < maxHeaderSearch; {
+	want := r.opts.HeaderRow
+	for seen := 0; want > 0 || seen < maxHeaderSearch; {
 		cells, line, err := t.next()
 		if err == io.EOF {
 			break
 		}
 		if err != nil {
 			return err
+		}
+		if want > 0 {
+			if line < want {
+				continue
+			}
+			if line > want || allBlank(cells) {
+				return fmt.Errorf("%w: row %d (--header-row) is empty", ErrNoHeader, want)
+			}
 		}
 		if allBlank(cells) {
 			continue
@@ -145,20 +216,40 @@ func (r *Reader) findHeader(t table, m matcher) error {
 			for i, c := range cells {
 				h.Cells[i] = strings.TrimSpace(c)
 			}
+			r.input.Notes = m.duplicates(h.Cells)
+			r.input.HeaderRow = line
+			if st, ok := t.(*sheetTable); ok {
+				// Dates are written as dates in the extra columns only.
+				st.fieldCols = map[int]bool{h.Name: true, h.BankCard: true, h.Phone: true, h.IDCard: true, h.CertType: true}
+			}
 			// The data rows are parsed a batch ahead on another core.
 			_, csv := t.(*csvTable) // CSV has no numeric cells
 			r.tab, r.header, r.lastLine = prefetch(t, !csv), h, line
 			return nil
 		}
 		if n := len(found(h)); n > bestN {
-			best, bestN = h, n
+			best, bestN = append([]string(nil), cells...), n
+		}
+		if want > 0 {
+			break
 		}
 	}
-	have := "none of them"
 	if bestN < 0 {
-		have = "the file has no non-empty row"
-	} else if f := found(best); len(f) > 0 {
+		if want > 0 {
+			return fmt.Errorf("%w: the file has no row %d (--header-row)", ErrNoHeader, want)
+		}
+		return fmt.Errorf("%w with name, bankcard, phone and idcard in the first %d non-empty rows (found: the file has no non-empty row)", ErrNoHeader, maxHeaderSearch)
+	}
+	if err := m.missingOverride(best, r.opts.Columns); err != nil {
+		return fmt.Errorf("%w: %w", ErrNoHeader, err)
+	}
+	h, _ := m.match(best)
+	have := "none of them"
+	if f := found(h); len(f) > 0 {
 		have = strings.Join(f, ", ")
+	}
+	if want > 0 {
+		return fmt.Errorf("%w: row %d (--header-row) lacks %s (found: %s)", ErrNoHeader, want, strings.Join(missing(h), ", "), have)
 	}
 	return fmt.Errorf("%w with name, bankcard, phone and idcard in the first %d non-empty rows (found: %s)", ErrNoHeader, maxHeaderSearch, have)
 }
