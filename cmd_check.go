@@ -1,23 +1,19 @@
 package main
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"runtime/debug"
 	"slices"
 	"sort"
-	"strings"
 	"time"
 
 	"github.com/urfave/cli/v2"
 
 	"github.com/bankcard4e/bankcard4e/batch"
+	"github.com/bankcard4e/bankcard4e/internal/fileutil"
 	"github.com/bankcard4e/bankcard4e/reader"
 )
 
@@ -33,24 +29,14 @@ func checkCommand() *cli.Command {
 		Name:      "check",
 		Usage:     "read and validate INPUT offline: no calls, no charges",
 		ArgsUsage: "INPUT",
-		Flags: []cli.Flag{
-			&cli.StringFlag{Name: "sheet", Usage: "XLSX input sheet (default: the first sheet with a recognised header row)"},
-			&cli.GenericFlag{Name: "column", Value: &columnSpecs{}, Usage: "map `FIELD=HEADER` (name, bankcard, phone, idcard, certtype); repeatable"},
-			&cli.BoolFlag{Name: "no-precheck", Usage: "count rows that fail the format checks as sendable, as verify --no-precheck would send them"},
-			&cli.Float64Flag{Name: "qps", Value: 20, Usage: "request rate, for the duration estimate"},
-			&cli.Float64Flag{Name: "price", Usage: "price of one charged call, for the cost estimate"},
-			&cli.StringFlag{Name: "report", Usage: "write a machine-readable summary to `FILE.json`"},
-		},
+		Flags: append(inputFlags("count rows that fail the format checks as sendable, as verify --no-precheck would send them"),
+			qpsFlag("request rate, for the duration estimate"),
+			priceFlag("for the cost estimate"),
+			reportFlag(),
+		),
 		Action: runCheck,
 	}
 }
-
-// columnSpecs collects repeated --column values as given (a string slice
-// flag would split headers at commas).
-type columnSpecs []string
-
-func (c *columnSpecs) Set(v string) error { *c = append(*c, v); return nil }
-func (c *columnSpecs) String() string     { return strings.Join(*c, " ") }
 
 // checkReport is the --report JSON of check.
 type checkReport struct {
@@ -84,21 +70,17 @@ func runCheck(c *cli.Context) error {
 		// million rows, for some 40 MB more peak memory.
 		defer debug.SetGCPercent(debug.SetGCPercent(400))
 	}
-	if c.NArg() != 1 {
-		return withCode(exitFatal, errors.New("check: want exactly one INPUT file"))
+	input, err := oneInput(c, "check")
+	if err != nil {
+		return withCode(exitFatal, err)
 	}
-	input := c.Args().First()
-	qps := c.Float64("qps")
-	if qps <= 0 {
-		return withCode(exitFatal, fmt.Errorf("--qps %v: must be above 0", qps))
+	qps, err := parseQPS(c)
+	if err != nil {
+		return withCode(exitFatal, err)
 	}
-	var price *float64
-	if c.IsSet("price") {
-		p := c.Float64("price")
-		if p < 0 {
-			return withCode(exitFatal, fmt.Errorf("--price %v: must not be negative", p))
-		}
-		price = &p
+	price, err := parsePrice(c)
+	if err != nil {
+		return withCode(exitFatal, err)
 	}
 	columns, err := reader.ParseColumns(*c.Generic("column").(*columnSpecs))
 	if err != nil {
@@ -138,7 +120,7 @@ func checkInput(input string, o reader.Options) (*checkReport, error) {
 	}
 	fp := make(chan digest, 1)
 	go func() {
-		sum, err := checkInputSHA256(input)
+		sum, _, err := fileutil.HashFile(input)
 		fp <- digest{sum, err}
 	}()
 	rep, err := countInput(r, input)
@@ -189,7 +171,6 @@ func countInput(r *reader.Reader, input string) (*checkReport, error) {
 	return rep, nil
 }
 
-// checkInputSHA256 returns the hex SHA-256 of the file at path.
 // countRepeats sorts keys and counts those equal to the one before: the
 // rows that are copies of an earlier row.
 func countRepeats(keys []uint64) int {
@@ -211,19 +192,6 @@ func sizeHint(path string) int {
 		return 0
 	}
 	return int(min(fi.Size()/80, 1<<22))
-}
-
-func checkInputSHA256(path string) (string, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return "", fmt.Errorf("open input %q: %w", path, err)
-	}
-	defer f.Close()
-	h := sha256.New()
-	if _, err := io.Copy(h, f); err != nil {
-		return "", fmt.Errorf("read input %q: %w", path, err)
-	}
-	return hex.EncodeToString(h.Sum(nil)), nil
 }
 
 // printCheck writes the human summary of a check.
@@ -279,25 +247,8 @@ func checkDuration(s float64) string {
 // owner.
 func writeCheckReport(path string, rep *checkReport) error {
 	data, err := json.MarshalIndent(rep, "", "  ")
-	if err != nil {
-		return fmt.Errorf("write report %q: %w", path, err)
-	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
-	if err != nil {
-		return fmt.Errorf("write report %q: %w", path, err)
-	}
-	defer os.Remove(tmp.Name())
-	if _, err = tmp.Write(append(data, '\n')); err == nil {
-		err = tmp.Chmod(0o600)
-	}
 	if err == nil {
-		err = tmp.Sync()
-	}
-	if e := tmp.Close(); err == nil {
-		err = e
-	}
-	if err == nil {
-		err = os.Rename(tmp.Name(), path)
+		err = fileutil.WriteFile(path, append(data, '\n'))
 	}
 	if err != nil {
 		return fmt.Errorf("write report %q: %w", path, err)

@@ -1132,7 +1132,7 @@ func TestProgressLogShowsCountsOnly(t *testing.T) {
 	}
 	p.every = time.Millisecond
 	stop := p.start()
-	p.update(batch.Progress{Done: 12, Calls: 15, Charged: 9, PossiblyCharged: 1, Errors: 2, InFlight: 3, Elapsed: 1500 * time.Millisecond})
+	p.Update(batch.Progress{Done: 12, Calls: 15, Charged: 9, PossiblyCharged: 1, Errors: 2, InFlight: 3, Elapsed: 1500 * time.Millisecond})
 	for deadline := time.Now().Add(10 * time.Second); !strings.Contains(out.String(), "12 rows done") && time.Now().Before(deadline); {
 		time.Sleep(time.Millisecond)
 	}

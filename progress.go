@@ -24,6 +24,7 @@ type progress struct {
 	tty   bool
 	every time.Duration // between log lines; logEvery (tests shorten it)
 	total int           // rows in the input, for the bar's ETA; 0: unknown
+	stop  func()        // ends what start began
 
 	mu   sync.Mutex
 	last batch.Progress
@@ -38,8 +39,8 @@ func newProgress(w io.Writer, quiet bool) *progress {
 	return p
 }
 
-// update is the batch.Config.Progress callback.
-func (p *progress) update(s batch.Progress) {
+// Update is the batch.Config.Progress callback.
+func (p *progress) Update(s batch.Progress) {
 	p.mu.Lock()
 	p.last = s
 	bar := p.bar
@@ -47,6 +48,19 @@ func (p *progress) update(s batch.Progress) {
 	if bar != nil {
 		bar.Describe(fmt.Sprintf("charged %d, possibly %d, errors %d", s.Charged, s.PossiblyCharged, s.Errors))
 		_ = bar.Set(s.Done)
+	}
+}
+
+// Start begins showing the progress of a run over total rows.
+func (p *progress) Start(total int) {
+	p.total = total
+	p.stop = p.start()
+}
+
+// Stop ends the bar or the log lines.
+func (p *progress) Stop() {
+	if p.stop != nil {
+		p.stop()
 	}
 }
 

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/bankcard4e/bankcard4e/batch"
+	"github.com/bankcard4e/bankcard4e/job"
 	"github.com/bankcard4e/bankcard4e/verifier/simulator"
 )
 
@@ -144,7 +145,7 @@ func TestVerifyExitCodes(t *testing.T) {
 func signalAfter(sig os.Signal, d time.Duration) func() (context.Context, func()) {
 	return func() (context.Context, func()) {
 		ctx, cancel := context.WithCancelCause(context.Background())
-		t := time.AfterFunc(d, func() { cancel(&signalError{sig: sig}) })
+		t := time.AfterFunc(d, func() { cancel(job.Signal{Sig: sig}) })
 		return ctx, func() { t.Stop(); cancel(nil) }
 	}
 }

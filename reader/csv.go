@@ -33,12 +33,20 @@ type csvTable struct {
 }
 
 // openCSV opens a CSV file, decoding it as GB18030 when it is not UTF-8.
-func openCSV(path string) (*csvTable, error) {
+// When digest is set, it receives the whole file as the UTF-8 scan reads it.
+func openCSV(path string, digest io.Writer) (*csvTable, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
 	}
-	utf, err := isUTF8(f)
+	var scan io.Reader = f
+	if digest != nil {
+		scan = io.TeeReader(f, digest)
+	}
+	utf, err := isUTF8(scan)
+	if err == nil && digest != nil {
+		_, err = io.Copy(digest, f) // the rest after an invalid byte
+	}
 	if err == nil {
 		_, err = f.Seek(0, io.SeekStart)
 	}

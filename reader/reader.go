@@ -29,6 +29,11 @@ type Options struct {
 	Columns    map[string]string // field (batch.Field*) → header text, from ParseColumns; overrides the aliases
 	NoPrecheck bool              // let rows that fail the format checks through (Problem nil); the numeric-cell rule still holds
 	Now        func() time.Time  // "today" for the birth-date check; nil means time.Now
+	// Digest, when set, receives every byte of a CSV input once, as the
+	// reader's first scan reads it: the caller fingerprints the file
+	// without opening it again. (An .xlsx input is read out of order and
+	// feeds nothing.)
+	Digest io.Writer
 }
 
 // Reader yields the normalised, checked data rows of one input file. It
@@ -68,7 +73,7 @@ func open(path string, o Options) (*Reader, error) {
 	m := newMatcher(o.Columns)
 	switch ext := strings.ToLower(filepath.Ext(path)); ext {
 	case ".csv":
-		t, err := openCSV(path)
+		t, err := openCSV(path, o.Digest)
 		if err != nil {
 			return nil, err
 		}

@@ -70,10 +70,10 @@ func writeSummarySheet(f *excelize.File, st styles, rep *batch.Report) error {
 
 	b.line(st.header, "Run", "")
 	b.kv("Input", rep.Input)
-	b.kv("Input SHA-256", rep.InputSHA256)
+	b.kv(LabelInputSHA256, rep.InputSHA256)
 	b.kv("Output", rep.Output)
 	b.kv("Started (UTC)", utc(rep.StartedAt))
-	b.kv("Finished (UTC)", utc(rep.FinishedAt))
+	b.kv(LabelFinished, utc(rep.FinishedAt))
 	b.kv("Duration", duration(rep).String())
 	b.kv("Endpoint", rep.Endpoint)
 	b.kv("QPS", rep.QPS)
@@ -82,7 +82,7 @@ func writeSummarySheet(f *excelize.File, st styles, rep *batch.Report) error {
 	b.kv("Aborted", yesNo(rep.Aborted))
 	b.kv("Abort reason", rep.AbortReason)
 	b.kv("Interrupted", yesNo(rep.Interrupted))
-	b.kv("Exit code", rep.ExitCode)
+	b.kv(LabelExitCode, rep.ExitCode)
 	b.row++
 
 	b.line(st.header, "Rows", "")

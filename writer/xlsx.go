@@ -9,6 +9,7 @@ import (
 	"strconv"
 
 	"github.com/bankcard4e/bankcard4e/batch"
+	"github.com/bankcard4e/bankcard4e/internal/fileutil"
 	"github.com/xuri/excelize/v2"
 )
 
@@ -100,14 +101,10 @@ type xlsxOut struct {
 func newXLSX(out *os.File, header []string, nInput int, tempDir string) (_ *xlsxOut, err error) {
 	x := &xlsxOut{out: out, nInput: nInput, tempDir: tempDir}
 	if tempDir == "" {
-		if x.tempDir, err = os.MkdirTemp("", "bankcard4e-xlsx-"); err != nil {
-			return nil, fmt.Errorf("temporary directory: %w", err)
+		if x.tempDir, err = fileutil.PrivateTempDir(); err != nil {
+			return nil, err
 		}
 		x.ownTemp = true
-		if err = os.Chmod(x.tempDir, 0o700); err != nil {
-			os.RemoveAll(x.tempDir)
-			return nil, fmt.Errorf("temporary directory: %w", err)
-		}
 	}
 	x.f = excelize.NewFile(excelize.Options{TmpDir: x.tempDir})
 	defer func() {
