@@ -16,11 +16,10 @@ import (
 // Every exit code of SPEC section 2, through newApp.
 func TestVerifyExitCodes(t *testing.T) {
 	type result struct {
-		code           int
-		stderr         string
-		dir            string
-		sim            *simulator.Simulator
-		requestsBefore int
+		code   int
+		stderr string
+		dir    string
+		sim    *simulator.Simulator
 	}
 	tests := []struct {
 		name  string

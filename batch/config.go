@@ -59,7 +59,6 @@ type Config struct {
 
 	Now      func() time.Time // nil: time.Now
 	Progress func(Progress)   // called after each written row, from one goroutine; nil: none
-	Log      func(format string, args ...any)
 }
 
 // MaxWorkers caps the auto worker count.
@@ -92,9 +91,6 @@ func (c Config) withDefaults() Config {
 	}
 	if c.Progress == nil {
 		c.Progress = func(Progress) {}
-	}
-	if c.Log == nil {
-		c.Log = func(string, ...any) {}
 	}
 	return c
 }

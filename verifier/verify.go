@@ -11,7 +11,6 @@ import (
 	"net/http/httptrace"
 	"strconv"
 	"sync/atomic"
-	"time"
 
 	"github.com/bankcard4e/bankcard4e/batch"
 )
@@ -113,16 +112,11 @@ func (c *Client) Verify(ctx context.Context, f batch.Fields) batch.Answer {
 		h["X-Tc-Token"] = []string{c.cred.Token}
 	}
 
-	sent := time.Now()
 	resp, err := c.http.Do(req)
 	if err != nil {
-		a := c.transportAnswer(ctx, actx, err, wire.Load())
-		a.Latency = time.Since(sent)
-		return a
+		return c.transportAnswer(ctx, actx, err, wire.Load())
 	}
-	a = c.readAnswer(ctx, actx, resp)
-	a.Latency = time.Since(sent)
-	return a
+	return c.readAnswer(ctx, actx, resp)
 }
 
 // body encodes the request body. ok is false when the row cannot be sent;

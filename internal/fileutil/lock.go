@@ -48,7 +48,7 @@ func lockOne(name string) (*os.File, error) {
 		if err != nil {
 			return nil, err
 		}
-		if err := flock(f); err != nil {
+		if err := Flock(f); err != nil {
 			f.Close()
 			return nil, err
 		}

@@ -13,7 +13,7 @@ func ProcessAlive(int) bool { return true }
 
 func ownedByMe(fs.FileInfo) bool { return false }
 
-// flock is not available here: locks always succeed.
-func flock(*os.File) error { return nil }
+// Flock is not available here: locks always succeed.
+func Flock(*os.File) error { return nil }
 
 func sameFile(*os.File, string) bool { return true }

@@ -22,8 +22,8 @@ func ownedByMe(fi fs.FileInfo) bool {
 	return ok && int(st.Uid) == os.Getuid()
 }
 
-// flock takes an exclusive advisory lock on f without waiting.
-func flock(f *os.File) error {
+// Flock takes an exclusive advisory lock on f without waiting.
+func Flock(f *os.File) error {
 	for {
 		err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB)
 		switch {
