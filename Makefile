@@ -6,7 +6,7 @@ BENCH_ROWS ?= 1000000
 .PHONY: build test lint tidy fuzz bench demo crashtest clean
 
 build:
-	$(GO) build -o bankcard4e .
+	$(GO) build -ldflags "-X main.commit=$$(git rev-parse --short HEAD 2>/dev/null) -X main.date=$$(date -u +%Y-%m-%dT%H:%M:%SZ)" -o bankcard4e .
 
 test:
 	$(GO) test -race $(PKGS)

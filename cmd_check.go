@@ -30,7 +30,7 @@ func checkCommand() *cli.Command {
 		Usage:     "read and validate INPUT offline: no calls, no charges",
 		ArgsUsage: "INPUT",
 		Flags: append(inputFlags("count rows that fail the format checks as sendable, as verify --no-precheck would send them"),
-			qpsFlag("request rate, for the duration estimate"),
+			qpsFlag("requests per second, for the duration estimate"),
 			priceFlag("for the cost estimate"),
 			reportFlag(),
 		),

@@ -16,12 +16,18 @@ func inputFlags(noPrecheck string) []cli.Flag {
 	return []cli.Flag{
 		&cli.StringFlag{Name: "sheet", Usage: "XLSX input sheet `NAME`", DefaultText: "the first sheet with a recognised header row"},
 		&cli.GenericFlag{Name: "column", Value: &columnSpecs{}, Usage: "map `FIELD=HEADER` (fields: name, bankcard, phone, idcard, certtype); repeatable", DefaultText: "the header aliases"},
-		&cli.BoolFlag{Name: "no-precheck", Usage: noPrecheck},
+		boolFlag("no-precheck", noPrecheck),
 	}
 }
 
 func qpsFlag(usage string) cli.Flag {
-	return &cli.Float64Flag{Name: "qps", Value: 20, Usage: usage + ", `N` per second"}
+	return &cli.Float64Flag{Name: "qps", Value: 20, Usage: "`N` " + usage}
+}
+
+// boolFlag is an option that is off unless given: its help shows no
+// default.
+func boolFlag(name, usage string, aliases ...string) cli.Flag {
+	return &cli.BoolFlag{Name: name, Aliases: aliases, Usage: usage, DisableDefaultText: true}
 }
 
 func priceFlag(usage string) cli.Flag {

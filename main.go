@@ -6,6 +6,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -20,20 +21,26 @@ import (
 	"github.com/bankcard4e/bankcard4e/job"
 )
 
-// version is the tool version, set at build time with -ldflags "-X main.version=…".
-var version = "0.1.0-dev"
+// The tool version, and the commit and build date when the build sets
+// them (make build does, with -ldflags "-X main.commit=… -X main.date=…");
+// otherwise the commit and its date come from what Go recorded.
+var (
+	version = "0.1.0-dev"
+	commit  = ""
+	date    = ""
+)
 
 // versionLine is what --version and `version` print: the version, and the
 // commit and build date Go recorded in the binary (runtime/debug).
 func versionLine() string {
-	commit, date, dirty := "unknown", "unknown", ""
+	commit, date, dirty := commit, date, ""
 	if bi, ok := debug.ReadBuildInfo(); ok {
 		for _, s := range bi.Settings {
 			switch s.Key {
 			case "vcs.revision":
-				commit = s.Value
+				commit = cmp.Or(commit, s.Value)
 			case "vcs.time":
-				date = s.Value
+				date = cmp.Or(date, s.Value)
 			case "vcs.modified":
 				if s.Value == "true" {
 					dirty = " (modified)"
@@ -41,7 +48,7 @@ func versionLine() string {
 			}
 		}
 	}
-	return fmt.Sprintf("bankcard4e %s (commit %s%s, %s)", version, commit, dirty, date)
+	return fmt.Sprintf("bankcard4e %s (commit %s%s, built %s)", version, cmp.Or(commit, "unknown"), dirty, cmp.Or(date, "unknown"))
 }
 
 // Exit codes of SPEC section 2 (job classifies a run's outcome).
