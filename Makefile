@@ -39,6 +39,9 @@ FUZZTIME ?= 30s
 fuzz:
 	$(GO) test -run='^$$' -fuzz=FuzzNormalize -fuzztime=$(FUZZTIME) ./reader/
 	$(GO) test -run='^$$' -fuzz=FuzzReadCSV -fuzztime=$(FUZZTIME) ./reader/
+	$(GO) test -run='^$$' -fuzz=FuzzXLSX -fuzztime=$(FUZZTIME) ./reader/
+	$(GO) test -run='^$$' -fuzz=FuzzIsUTF8 -fuzztime=$(FUZZTIME) ./reader/
+	$(GO) test -run='^$$' -fuzz=FuzzRecord -fuzztime=$(FUZZTIME) ./batch/journal/
 
 bench:
 	./bench/run.sh $(BENCH_ROWS)

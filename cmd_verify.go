@@ -61,7 +61,7 @@ func runVerify(c *cli.Context) error {
 	}
 	defer svc.close()
 	plan.Verifier, plan.Endpoint, plan.Simulated = svc.client, svc.name, svc.simulated
-	plan.Progress = newProgress(c.App.ErrWriter, c.Bool("quiet"))
+	plan.Progress = job.NewProgress(c.App.ErrWriter, c.Bool("quiet"))
 	rep, err := job.Run(c.Context, plan)
 	if err != nil {
 		return withCode(exitFatal, err)

@@ -1,4 +1,4 @@
-package main
+package job
 
 import (
 	"fmt"
@@ -16,8 +16,9 @@ import (
 // logEvery is how often a run that is not on a terminal logs its progress.
 const logEvery = 30 * time.Second
 
-// progress shows how a run goes: a bar when stderr is a terminal, a log
-// line every 30 s otherwise, nothing with --quiet. It never shows row data.
+// progress shows how a run goes on the console: a bar when w is a
+// terminal, a log line every 30 s otherwise, nothing when quiet. It never
+// shows row data.
 type progress struct {
 	w     io.Writer
 	quiet bool
@@ -30,6 +31,9 @@ type progress struct {
 	last batch.Progress
 	bar  *progressbar.ProgressBar
 }
+
+// NewProgress is the console's Progress for a run writing to w (stderr).
+func NewProgress(w io.Writer, quiet bool) Progress { return newProgress(w, quiet) }
 
 func newProgress(w io.Writer, quiet bool) *progress {
 	p := &progress{w: w, quiet: quiet, every: logEvery}
