@@ -13,7 +13,7 @@ import (
 const (
 	ExitOK          = 0
 	ExitFatal       = 1   // nothing or not everything could run: bad options, unreadable input, unwritable output, a refused rerun, a failed run
-	ExitRowErrors   = 2   // the run finished, but some rows ended in error or were not attempted
+	ExitRowErrors   = 2   // the run finished, but some rows ended in error, were deferred or not attempted
 	ExitAborted     = 3   // the service refused the account, or the circuit breaker stopped the run
 	ExitInterrupted = 130 // SIGINT
 	ExitTerminated  = 143 // SIGTERM
@@ -46,7 +46,7 @@ func runExitCode(ctx context.Context, rep *batch.Report) int {
 			return ExitTerminated
 		}
 		return ExitInterrupted
-	case rep.Errors > 0 || rep.NotAttempted > 0:
+	case rep.Errors > 0 || rep.NotAttempted > 0 || rep.Deferred > 0:
 		return ExitRowErrors
 	}
 	return ExitOK

@@ -147,6 +147,7 @@ func TestRunExitCode(t *testing.T) {
 		{"clean", context.Background(), batch.Report{}, ExitOK},
 		{"row errors", context.Background(), batch.Report{Errors: 1}, ExitRowErrors},
 		{"not attempted", context.Background(), batch.Report{NotAttempted: 1}, ExitRowErrors},
+		{"deferred", context.Background(), batch.Report{Deferred: 1}, ExitRowErrors},
 		{"aborted", context.Background(), batch.Report{Aborted: true, Errors: 1}, ExitAborted},
 		{"SIGINT", cancelled(Signal{Sig: os.Interrupt}), batch.Report{Interrupted: true}, ExitInterrupted},
 		{"SIGTERM", cancelled(Signal{Sig: syscall.SIGTERM}), batch.Report{Interrupted: true}, ExitTerminated},
