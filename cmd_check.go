@@ -1,31 +1,14 @@
 package main
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
-	"encoding/json"
-	"errors"
-	"fmt"
-	"io"
 	"os"
-	"path/filepath"
 	"runtime/debug"
-	"slices"
-	"sort"
-	"strings"
-	"time"
 
 	"github.com/urfave/cli/v2"
 
-	"github.com/bankcard4e/bankcard4e/batch"
+	"github.com/bankcard4e/bankcard4e/job"
 	"github.com/bankcard4e/bankcard4e/reader"
 )
-
-// checkListed is how many invalid rows check prints one by one.
-const checkListed = 20
-
-// checkReportListed is how many invalid rows the --report JSON lists.
-const checkReportListed = 1000
 
 // checkCommand reads and validates an input offline: no calls, no charges.
 func checkCommand() *cli.Command {
@@ -33,48 +16,13 @@ func checkCommand() *cli.Command {
 		Name:      "check",
 		Usage:     "read and validate INPUT offline: no calls, no charges",
 		ArgsUsage: "INPUT",
-		Flags: []cli.Flag{
-			&cli.StringFlag{Name: "sheet", Usage: "XLSX input sheet (default: the first sheet with a recognised header row)"},
-			&cli.GenericFlag{Name: "column", Value: &columnSpecs{}, Usage: "map `FIELD=HEADER` (name, bankcard, phone, idcard, certtype); repeatable"},
-			&cli.BoolFlag{Name: "no-precheck", Usage: "count rows that fail the format checks as sendable, as verify --no-precheck would send them"},
-			&cli.Float64Flag{Name: "qps", Value: 20, Usage: "request rate, for the duration estimate"},
-			&cli.Float64Flag{Name: "price", Usage: "price of one charged call, for the cost estimate"},
-			&cli.StringFlag{Name: "report", Usage: "write a machine-readable summary to `FILE.json`"},
-		},
+		Flags: append(inputFlags("count rows that fail the format checks as sendable, as verify --no-precheck would send them"),
+			qpsFlag("requests per second, for the duration estimate"),
+			priceFlag("for the cost estimate"),
+			reportFlag(),
+		),
 		Action: runCheck,
 	}
-}
-
-// columnSpecs collects repeated --column values as given (a string slice
-// flag would split headers at commas).
-type columnSpecs []string
-
-func (c *columnSpecs) Set(v string) error { *c = append(*c, v); return nil }
-func (c *columnSpecs) String() string     { return strings.Join(*c, " ") }
-
-// checkReport is the --report JSON of check.
-type checkReport struct {
-	Input           string         `json:"input"`
-	InputSHA256     string         `json:"input_sha256"`
-	Rows            int            `json:"rows"`
-	Blank           int            `json:"blank"`
-	Valid           int            `json:"valid"`
-	Invalid         int            `json:"invalid"`
-	InvalidByReason map[string]int `json:"invalid_by_reason"`
-	InvalidRows     []checkInvalid `json:"invalid_rows"` // the first 1000
-	Duplicates      int            `json:"duplicates"`
-	Calls           int            `json:"calls"`
-	QPS             float64        `json:"qps"`
-	MaxSeconds      float64        `json:"max_seconds"`
-	Price           *float64       `json:"price"`
-	MaxCost         *float64       `json:"max_cost"`
-}
-
-// checkInvalid is one invalid row: its row number in the file and why.
-type checkInvalid struct {
-	Row    int    `json:"row"`
-	Field  string `json:"field"`
-	Reason string `json:"reason"`
 }
 
 func runCheck(c *cli.Context) error {
@@ -84,226 +32,31 @@ func runCheck(c *cli.Context) error {
 		// million rows, for some 40 MB more peak memory.
 		defer debug.SetGCPercent(debug.SetGCPercent(400))
 	}
-	if c.NArg() != 1 {
-		return withCode(exitFatal, errors.New("check: want exactly one INPUT file"))
+	input, err := oneInput(c, "check")
+	if err != nil {
+		return withCode(exitFatal, err)
 	}
-	input := c.Args().First()
-	qps := c.Float64("qps")
-	if qps <= 0 {
-		return withCode(exitFatal, fmt.Errorf("--qps %v: must be above 0", qps))
+	qps, err := parseQPS(c)
+	if err != nil {
+		return withCode(exitFatal, err)
 	}
-	var price *float64
-	if c.IsSet("price") {
-		p := c.Float64("price")
-		if p < 0 {
-			return withCode(exitFatal, fmt.Errorf("--price %v: must not be negative", p))
-		}
-		price = &p
+	price, err := parsePrice(c)
+	if err != nil {
+		return withCode(exitFatal, err)
 	}
 	columns, err := reader.ParseColumns(*c.Generic("column").(*columnSpecs))
 	if err != nil {
 		return withCode(exitFatal, err)
 	}
-	rep, err := checkInput(input, reader.Options{Sheet: c.String("sheet"), Columns: columns, NoPrecheck: c.Bool("no-precheck")})
+	rep, err := job.Check(input, reader.Options{Sheet: c.String("sheet"), Columns: columns, NoPrecheck: c.Bool("no-precheck")}, qps, price)
 	if err != nil {
 		return withCode(exitFatal, err)
 	}
-	rep.QPS = qps
-	rep.MaxSeconds = float64(rep.Calls) / qps
-	if price != nil {
-		cost := float64(rep.Calls) * *price
-		rep.Price, rep.MaxCost = price, &cost
-	}
-	printCheck(c.App.Writer, rep)
+	rep.Print(c.App.Writer)
 	if path := c.String("report"); path != "" {
-		if err := writeCheckReport(path, rep); err != nil {
+		if err := rep.Write(path); err != nil {
 			return withCode(exitFatal, err)
 		}
 	}
 	return nil
 }
-
-// checkInput reads every row of input and counts what a verify would do.
-func checkInput(input string, o reader.Options) (*checkReport, error) {
-	r, err := reader.Open(input, o)
-	if err != nil {
-		return nil, err
-	}
-	defer r.Close()
-	// The fingerprint is a second read of the file: on another core, while
-	// the rows are read.
-	type digest struct {
-		sum string
-		err error
-	}
-	fp := make(chan digest, 1)
-	go func() {
-		sum, err := checkInputSHA256(input)
-		fp <- digest{sum, err}
-	}()
-	rep, err := countInput(r, input)
-	d := <-fp
-	if err != nil {
-		return nil, err
-	}
-	if d.err != nil {
-		return nil, d.err
-	}
-	rep.InputSHA256 = d.sum
-	return rep, nil
-}
-
-// countInput reads every row of r and counts what a verify would do with it.
-func countInput(r *reader.Reader, input string) (*checkReport, error) {
-	rep := &checkReport{Input: input, InvalidByReason: map[string]int{}, InvalidRows: []checkInvalid{}}
-	// Half of each key of the rows that would be sent, sorted at the end to
-	// count duplicates: a slice of integers is a fifth the memory of a map
-	// and several times faster at a million rows. Two distinct rows share a
-	// 64-bit half by chance about once in 10^7 million-row files, which
-	// would make the count one too high; verify itself uses whole keys.
-	keyer := batch.NewKeyer()
-	keys := make([]uint64, 0, sizeHint(input))
-	for {
-		row, err := r.Next()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			return nil, err
-		}
-		rep.Rows++
-		if p := row.Problem; p != nil {
-			rep.Invalid++
-			rep.InvalidByReason[reader.Category(p)]++
-			if len(rep.InvalidRows) < checkReportListed {
-				rep.InvalidRows = append(rep.InvalidRows, checkInvalid{Row: row.Line, Field: p.Field, Reason: p.Reason})
-			}
-			continue
-		}
-		rep.Valid++
-		keys = append(keys, keyer.Key(row.Fields)[0])
-	}
-	rep.Duplicates = countRepeats(keys)
-	rep.Blank = r.Blank()
-	rep.Calls = rep.Valid - rep.Duplicates
-	return rep, nil
-}
-
-// checkInputSHA256 returns the hex SHA-256 of the file at path.
-// countRepeats sorts keys and counts those equal to the one before: the
-// rows that are copies of an earlier row.
-func countRepeats(keys []uint64) int {
-	slices.Sort(keys)
-	n := 0
-	for i := 1; i < len(keys); i++ {
-		if keys[i] == keys[i-1] {
-			n++
-		}
-	}
-	return n
-}
-
-// sizeHint guesses the row count of a file from its size (a customer row
-// takes some 60–100 bytes), so the duplicate index is sized once.
-func sizeHint(path string) int {
-	fi, err := os.Stat(path)
-	if err != nil {
-		return 0
-	}
-	return int(min(fi.Size()/80, 1<<22))
-}
-
-func checkInputSHA256(path string) (string, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return "", fmt.Errorf("open input %q: %w", path, err)
-	}
-	defer f.Close()
-	h := sha256.New()
-	if _, err := io.Copy(h, f); err != nil {
-		return "", fmt.Errorf("read input %q: %w", path, err)
-	}
-	return hex.EncodeToString(h.Sum(nil)), nil
-}
-
-// printCheck writes the human summary of a check.
-func printCheck(w io.Writer, rep *checkReport) {
-	fmt.Fprintf(w, "input:               %s\n", rep.Input)
-	fmt.Fprintf(w, "sha256:              %s\n", rep.InputSHA256)
-	fmt.Fprintf(w, "rows:                %d\n", rep.Rows)
-	fmt.Fprintf(w, "blank rows skipped:  %d\n", rep.Blank)
-	fmt.Fprintf(w, "valid:               %d\n", rep.Valid)
-	fmt.Fprintf(w, "invalid:             %d\n", rep.Invalid)
-	reasons := make([]string, 0, len(rep.InvalidByReason))
-	for k := range rep.InvalidByReason {
-		reasons = append(reasons, k)
-	}
-	sort.Slice(reasons, func(i, j int) bool {
-		a, b := rep.InvalidByReason[reasons[i]], rep.InvalidByReason[reasons[j]]
-		return a > b || a == b && reasons[i] < reasons[j]
-	})
-	for _, k := range reasons {
-		fmt.Fprintf(w, "  %s: %d\n", k, rep.InvalidByReason[k])
-	}
-	fmt.Fprintf(w, "duplicates:          %d\n", rep.Duplicates)
-	fmt.Fprintf(w, "calls to make:       %d\n", rep.Calls)
-	fmt.Fprintf(w, "%-20s %s (calls / qps, before retries)\n", fmt.Sprintf("longest at %g/s:", rep.QPS), checkDuration(rep.MaxSeconds))
-	if rep.MaxCost != nil {
-		fmt.Fprintf(w, "highest cost:        %.2f (%d calls × %g)\n", *rep.MaxCost, rep.Calls, *rep.Price)
-	}
-	if rep.Invalid > 0 {
-		fmt.Fprintln(w, "invalid rows:")
-		for i, x := range rep.InvalidRows {
-			if i == checkListed {
-				break
-			}
-			fmt.Fprintf(w, "  row %d: %s: %s\n", x.Row, x.Field, x.Reason)
-		}
-		if more := rep.Invalid - min(rep.Invalid, checkListed); more > 0 {
-			fmt.Fprintf(w, "  … and %d more\n", more)
-		}
-	}
-}
-
-// checkDuration formats seconds for people: to the second above ten
-// seconds, else to the hundredth.
-func checkDuration(s float64) string {
-	d := time.Duration(s * float64(time.Second))
-	if d >= 10*time.Second {
-		return d.Round(time.Second).String()
-	}
-	return d.Round(10 * time.Millisecond).String()
-}
-
-// writeCheckReport writes the JSON report atomically, readable only by its
-// owner.
-func writeCheckReport(path string, rep *checkReport) error {
-	data, err := json.MarshalIndent(rep, "", "  ")
-	if err != nil {
-		return fmt.Errorf("write report %q: %w", path, err)
-	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
-	if err != nil {
-		return fmt.Errorf("write report %q: %w", path, err)
-	}
-	defer os.Remove(tmp.Name())
-	if _, err = tmp.Write(append(data, '\n')); err == nil {
-		err = tmp.Chmod(0o600)
-	}
-	if err == nil {
-		err = tmp.Sync()
-	}
-	if e := tmp.Close(); err == nil {
-		err = e
-	}
-	if err == nil {
-		err = os.Rename(tmp.Name(), path)
-	}
-	if err != nil {
-		return fmt.Errorf("write report %q: %w", path, err)
-	}
-	return nil
-}
-
-// Ensure reader.Reader is a batch.Source, as verify uses it.
-var _ batch.Source = (*reader.Reader)(nil)

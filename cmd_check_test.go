@@ -10,6 +10,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/bankcard4e/bankcard4e/job"
 )
 
 // checkRun runs the CLI with args and returns stdout, stderr and the error.
@@ -59,7 +61,7 @@ func TestCheckSamples(t *testing.T) {
 			if err != nil {
 				t.Fatalf("check: %v (exit %d)", err, exitCode(err))
 			}
-			var got checkReport
+			var got job.CheckReport
 			data, err := os.ReadFile(report)
 			if err != nil {
 				t.Fatal(err)

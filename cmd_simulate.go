@@ -28,7 +28,7 @@ func simulateCommand() *cli.Command {
 			"else a fixed local pair that it prints. Serves until interrupted, then prints what it answered and charged.",
 		Flags: append([]cli.Flag{
 			&cli.StringFlag{Name: "listen", Value: "127.0.0.1:8080", Usage: "loopback `ADDR` to serve on; port 0 picks a free one"},
-			&cli.Float64Flag{Name: "qps", Value: 20, Usage: "requests accepted in any one-second window, RequestLimitExceeded beyond, as the service does (0: unlimited)"},
+			&cli.Float64Flag{Name: "qps", Value: 20, Usage: "`N` requests accepted in any one-second window, RequestLimitExceeded beyond, as the service does (0: unlimited)"},
 			&cli.StringFlag{Name: "write-key", Usage: "write the simulator's RSA public key to `FILE.pem`, for verify --encrypt --encryption-key"},
 		}, simulatorFaultFlags()...),
 		Action: runSimulate,
@@ -47,8 +47,8 @@ func simulatorFaultFlags() []cli.Flag {
 		&cli.Float64Flag{Name: "fault-internal", Usage: "probability `P` of InternalError"},
 		&cli.Float64Flag{Name: "fault-busy", Usage: "probability `P` of Result -18 (service busy)"},
 		&cli.IntFlag{Name: "arrears-after", Usage: "answer UnauthorizedOperation.Arrears after `N` charged calls (0: never)"},
-		&cli.BoolFlag{Name: "auth-failure", Usage: "answer every request AuthFailure.SecretIdNotFound"},
-		&cli.Int64Flag{Name: "seed", Usage: "seed of the fault and latency draws"},
+		boolFlag("auth-failure", "answer every request AuthFailure.SecretIdNotFound"),
+		&cli.Int64Flag{Name: "seed", Usage: "`SEED` of the fault and latency draws", DefaultText: "0, the same draws every run"},
 	}
 }
 

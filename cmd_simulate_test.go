@@ -38,7 +38,7 @@ func (l *lockedBuffer) String() string {
 // simulateRun runs "bankcard4e simulate args..." in the background. It
 // returns the base URL the command printed, its output so far, and a stop
 // function that cancels the command and returns its error and full stdout.
-func simulateRun(t *testing.T, args ...string) (base string, stop func() (error, string)) {
+func simulateRun(t *testing.T, args ...string) (base string, stop func() (string, error)) {
 	t.Helper()
 	pr, pw := io.Pipe()
 	stdout := &lockedBuffer{}
@@ -65,18 +65,18 @@ func simulateRun(t *testing.T, args ...string) (base string, stop func() (error,
 		t.Fatalf("no listening line; err %v\nstdout:\n%s\nstderr:\n%s", err, stdout, stderr)
 	}
 	stopped := false
-	stop = func() (error, string) {
+	stop = func() (string, error) {
 		if !stopped {
 			stopped = true
 			cancel()
 			select {
 			case err := <-done:
-				return err, stdout.String()
+				return stdout.String(), err
 			case <-time.After(30 * time.Second):
 				t.Fatal("simulate did not stop after cancel")
 			}
 		}
-		return nil, stdout.String()
+		return stdout.String(), nil
 	}
 	t.Cleanup(func() { stop() })
 	return base, stop
@@ -100,7 +100,7 @@ func TestSimulateCommand(t *testing.T) {
 	if a.Class != batch.ClassCharged || a.Result != "0" {
 		t.Errorf("answer %v %q %q, want charged 0", a.Class, a.Result, a.Code)
 	}
-	err, out := stop()
+	out, err := stop()
 	if err != nil {
 		t.Errorf("simulate returned %v after cancel, want nil", err)
 	}
@@ -140,7 +140,7 @@ func TestSimulateEnvironmentCredential(t *testing.T) {
 	if a := verify(simulator.LocalSecretID, simulator.LocalSecretKey); a.Code != "AuthFailure.SecretIdNotFound" {
 		t.Errorf("local pair: answer %v %q %q, want AuthFailure.SecretIdNotFound", a.Class, a.Result, a.Code)
 	}
-	_, out := stop()
+	out, _ := stop()
 	if strings.Contains(out, key) || strings.Contains(out, simulator.LocalSecretKey) {
 		t.Errorf("output shows a secret key:\n%s", out)
 	}

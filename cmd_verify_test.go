@@ -3,38 +3,13 @@ package main
 import (
 	"context"
 	"fmt"
-	"github.com/bankcard4e/bankcard4e/verifier/simulator"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
-)
 
-// A list with more rows than the .xlsx output holds is refused; the same
-// list with a .csv output, or a list that fits, passes.
-func TestFitsXLSX(t *testing.T) {
-	tests := []struct {
-		out     string
-		rows    int
-		wantErr bool
-	}{
-		{"out.xlsx", 11, true},
-		{"out.csv", 11, false},
-		{"out.xlsx", 10, false},
-	}
-	for _, tt := range tests {
-		t.Run(fmt.Sprint(tt.out, tt.rows), func(t *testing.T) {
-			o := &verifyOptions{input: "list.csv", out: tt.out}
-			err := fitsXLSX(o, tt.rows, 10)
-			if (err != nil) != tt.wantErr {
-				t.Fatalf("err = %v, want error %v", err, tt.wantErr)
-			}
-			if err != nil && !strings.Contains(err.Error(), "out.csv") {
-				t.Errorf("the error does not say to write .csv: %v", err)
-			}
-		})
-	}
-}
+	"github.com/bankcard4e/bankcard4e/verifier/simulator"
+)
 
 // A file that breaks off below good rows (here a stray quote) is refused
 // before any call, with the line named: a run that paid for the rows above
@@ -84,8 +59,17 @@ func TestVerifyRefusesRepeat(t *testing.T) {
 			if err := os.WriteFile(input, append(mustRead(t, input), extra...), 0o600); err != nil {
 				t.Fatal(err)
 			}
+			// The output now holds another list's results: not replaced
+			// without --force, and no call is sent.
 			before = sim.Stats().Requests
-			if _, stderr, code := runApp(t, context.Background(), append(args, input)...); code != exitOK {
+			kept := mustRead(t, out)
+			if _, stderr, code := runApp(t, context.Background(), append(args, input)...); code != exitFatal || !strings.Contains(stderr, "--force") {
+				t.Fatalf("changed input without --force: exit %d\n%s", code, stderr)
+			}
+			if got := sim.Stats().Requests; got != before || string(mustRead(t, out)) != string(kept) {
+				t.Errorf("the refused run sent %d requests or changed the output", got-before)
+			}
+			if _, stderr, code := runApp(t, context.Background(), append(args, "--force", input)...); code != exitOK {
 				t.Fatalf("changed input: exit %d\n%s", code, stderr)
 			}
 			if sim.Stats().Requests == before {

@@ -6,28 +6,59 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"io"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"syscall"
 
 	"github.com/urfave/cli/v2"
+
+	"github.com/bankcard4e/bankcard4e/job"
 )
 
-// version is the tool version, set at build time with -ldflags "-X main.version=…".
-var version = "0.1.0-dev"
+// The tool version, and the commit and build date when the build sets
+// them (make build does, with -ldflags "-X main.commit=… -X main.date=…");
+// otherwise the commit and its date come from what Go recorded.
+var (
+	version = "0.1.0-dev"
+	commit  = ""
+	date    = ""
+)
 
-// Exit codes of SPEC section 2.
+// versionLine is what --version and `version` print: the version, and the
+// commit and build date Go recorded in the binary (runtime/debug).
+func versionLine() string {
+	commit, date, dirty := commit, date, ""
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		for _, s := range bi.Settings {
+			switch s.Key {
+			case "vcs.revision":
+				commit = cmp.Or(commit, s.Value)
+			case "vcs.time":
+				date = cmp.Or(date, s.Value)
+			case "vcs.modified":
+				if s.Value == "true" {
+					dirty = " (modified)"
+				}
+			}
+		}
+	}
+	return fmt.Sprintf("bankcard4e %s (commit %s%s, built %s)", version, cmp.Or(commit, "unknown"), dirty, cmp.Or(date, "unknown"))
+}
+
+// Exit codes of SPEC section 2 (job classifies a run's outcome).
 const (
-	exitOK          = 0
-	exitFatal       = 1
-	exitRowErrors   = 2
-	exitAborted     = 3
-	exitInterrupted = 130 // SIGINT
-	exitTerminated  = 143 // SIGTERM
+	exitOK          = job.ExitOK
+	exitFatal       = job.ExitFatal
+	exitRowErrors   = job.ExitRowErrors
+	exitAborted     = job.ExitAborted
+	exitInterrupted = job.ExitInterrupted
+	exitTerminated  = job.ExitTerminated
 )
 
 // exitError carries an exit code through urfave/cli back to main.
@@ -60,20 +91,16 @@ func exitCode(err error) int {
 	return exitFatal
 }
 
-// signalError is the cancellation cause when a signal stops the run.
-type signalError struct{ sig os.Signal }
-
-func (e *signalError) Error() string { return "interrupted by " + e.sig.String() }
-
 // newApp builds the command-line application writing to stdout and stderr.
 func newApp(stdout, stderr io.Writer) *cli.App {
+	cli.VersionPrinter = func(c *cli.Context) { fmt.Fprintln(c.App.Writer, versionLine()) }
 	return &cli.App{
 		Name:                 "bankcard4e",
 		Usage:                "bulk-check customer lists with Tencent Cloud faceid BankCard4EVerification",
 		Version:              version,
 		Writer:               stdout,
 		ErrWriter:            stderr,
-		HideVersion:          true,
+		HideVersion:          false,
 		EnableBashCompletion: false,
 		ExitErrHandler:       func(*cli.Context, error) {},
 		Commands: []*cli.Command{
@@ -86,7 +113,7 @@ func newApp(stdout, stderr io.Writer) *cli.App {
 				Name:  "version",
 				Usage: "print the tool version",
 				Action: func(c *cli.Context) error {
-					fmt.Fprintf(c.App.Writer, "bankcard4e %s\n", version)
+					fmt.Fprintln(c.App.Writer, versionLine())
 					return nil
 				},
 			},
@@ -101,7 +128,7 @@ func main() {
 	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
 	go func() {
 		sig := <-sigs
-		cancel(&signalError{sig: sig})
+		cancel(job.Signal{Sig: sig})
 		// A second signal ends the process at once.
 		sig = <-sigs
 		if sig == syscall.SIGTERM {

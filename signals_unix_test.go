@@ -1,5 +1,11 @@
+//go:build unix
+
 package main
 
-import "syscall"
+import (
+	"os"
+	"syscall"
+)
 
-var sigterm = syscall.SIGTERM
+// sigterm is the signal a service manager stops a run with.
+var sigterm os.Signal = syscall.SIGTERM

@@ -84,7 +84,6 @@ type Config struct {
 
 	Now      func() time.Time // nil: time.Now
 	Progress func(Progress)   // called each time a row's outcome arrives (in any order; Done counts rows written), from one goroutine; nil: none
-	Log      func(format string, args ...any)
 }
 
 // MaxWorkers caps the auto worker count.
@@ -117,9 +116,6 @@ func (c Config) withDefaults() Config {
 	}
 	if c.Progress == nil {
 		c.Progress = func(Progress) {}
-	}
-	if c.Log == nil {
-		c.Log = func(string, ...any) {}
 	}
 	return c
 }

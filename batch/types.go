@@ -114,7 +114,6 @@ type Answer struct {
 	RequestID   string // Response.RequestId, when the service gave one
 	Code        string // Response.Error.Code, or a transport label such as "HTTP 503" or "Timeout"
 	Message     string // Response.Error.Message, or the transport error text (never holds personal data)
-	Latency     time.Duration
 }
 
 // ErrorText is the text of the Error column for an error answer: "Code: Message".

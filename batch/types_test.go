@@ -1,6 +1,9 @@
 package batch
 
-import "testing"
+import (
+	"strings"
+	"testing"
+)
 
 func TestKeyer(t *testing.T) {
 	k := NewKeyer()
@@ -24,7 +27,14 @@ func TestKeyer(t *testing.T) {
 			t.Errorf("case %d: %+v has the key of %+v", i, f, base)
 		}
 	}
-	if k.Key(base) != k.Key(base) {
-		t.Error("a key is not stable")
+	// Equal fields held in other strings get the same key from one
+	// Keyer (and CertType "0" is the default ""); another Keyer's keys do
+	// not compare.
+	clone := Fields{Name: strings.Clone(base.Name), BankCard: strings.Clone(base.BankCard), Phone: strings.Clone(base.Phone), IDCard: strings.Clone(base.IDCard), CertType: "0"}
+	if k.Key(clone) != k.Key(base) {
+		t.Errorf("%+v and %+v, equal rows, have different keys", clone, base)
+	}
+	if NewKeyer().Key(base) == k.Key(base) {
+		t.Error("two Keyers made the same key: the seeds are not random")
 	}
 }

@@ -7,7 +7,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -30,7 +29,7 @@ var binary = sync.OnceValues(func() (string, error) {
 	}
 	gobin, err := exec.LookPath("go")
 	if err != nil {
-		gobin = filepath.Join(runtime.GOROOT(), "bin", "go")
+		return "", fmt.Errorf("no go command on PATH to build the binary: %w", err)
 	}
 	bin := filepath.Join(dir, "bankcard4e")
 	cmd := exec.Command(gobin, "build", "-o", bin, ".")

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"strings"
 	"unicode/utf8"
@@ -52,13 +53,14 @@ const sniffSize = 64 << 10
 // has no BOM and is not valid UTF-8. The delimiter is the one of ',', ';'
 // and tab with which the header line (row headerRow, or the first of the
 // first ten non-empty lines that m recognises) splits into the most
-// recognised columns.
-func openCSV(path string, m matcher, headerRow int) (*csvTable, error) {
+// recognised columns. When digest is set, it receives the whole file
+// (for the input's fingerprint) during the same open.
+func openCSV(path string, m matcher, headerRow int, digest io.Writer) (*csvTable, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
 	}
-	t, err := newCSVTable(f, m, headerRow)
+	t, err := newCSVTable(f, m, headerRow, digest)
 	if err != nil {
 		f.Close()
 		return nil, err
@@ -66,7 +68,7 @@ func openCSV(path string, m matcher, headerRow int) (*csvTable, error) {
 	return t, nil
 }
 
-func newCSVTable(f *os.File, m matcher, headerRow int) (*csvTable, error) {
+func newCSVTable(f *os.File, m matcher, headerRow int, digest io.Writer) (*csvTable, error) {
 	br := bufio.NewReaderSize(f, sniffSize)
 	head, err := br.Peek(sniffSize)
 	if err != nil && err != io.EOF && err != bufio.ErrBufferFull {
@@ -78,11 +80,23 @@ func newCSVTable(f *os.File, m matcher, headerRow int) (*csvTable, error) {
 	t := &csvTable{f: f, encoding: "UTF-8"}
 	var src io.Reader = br
 	if bytes.HasPrefix(head, []byte("\xef\xbb\xbf")) {
+		if digest != nil { // no encoding scan reads this file: hash it apart
+			if _, err := io.Copy(digest, io.NewSectionReader(f, 0, math.MaxInt64)); err != nil {
+				return nil, err
+			}
+		}
 		br.Discard(3)
 		head = head[3:]
 		t.strict = true
 	} else {
-		utf, err := isUTF8(br)
+		var scan io.Reader = br
+		if digest != nil {
+			scan = io.TeeReader(br, digest)
+		}
+		utf, err := isUTF8(scan)
+		if err == nil && digest != nil {
+			_, err = io.Copy(digest, br) // the rest after an invalid byte
+		}
 		if err == nil {
 			_, err = f.Seek(0, io.SeekStart)
 		}

@@ -31,6 +31,11 @@ type Options struct {
 	NoPrecheck bool              // let rows that fail the format checks through (Problem nil); the numeric-cell rule still holds
 	HeaderRow  int               // the header is this 1-based row of the file or sheet (--header-row); 0 searches the first 10 non-empty rows
 	Now        func() time.Time  // "today" for the birth-date check; nil means time.Now
+	// Digest, when set, receives every byte of a CSV input once, as the
+	// reader's first scan reads it: the caller fingerprints the file
+	// without opening it again. (An .xlsx input is read out of order and
+	// feeds nothing.)
+	Digest io.Writer
 }
 
 // Reader yields the normalised, checked data rows of one input file. It
@@ -119,7 +124,7 @@ func open(path string, o Options) (*Reader, error) {
 	m := newMatcher(o.Columns)
 	switch ext := strings.ToLower(filepath.Ext(path)); ext {
 	case ".csv":
-		t, err := openCSV(path, m, o.HeaderRow)
+		t, err := openCSV(path, m, o.HeaderRow, o.Digest)
 		if err != nil {
 			return nil, err
 		}

@@ -589,7 +589,7 @@ func cellName(col, row int) string {
 // plain digits when it is an integer, so that the value is the number and not
 // a display form. Other numbers are kept as stored.
 func plainNumber(s string) string {
-	if strings.IndexAny(s, "Ee") < 0 {
+	if !strings.ContainsAny(s, "Ee") {
 		return s
 	}
 	f, err := strconv.ParseFloat(s, 64)

@@ -155,9 +155,6 @@ func NewTransport() *http.Transport {
 	}
 }
 
-// Endpoint is the checked service address.
-func (c *Client) Endpoint() string { return c.endpoint }
-
 // CloseIdleConnections closes the connections kept for reuse.
 func (c *Client) CloseIdleConnections() { c.http.CloseIdleConnections() }
 

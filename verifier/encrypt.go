@@ -97,6 +97,7 @@ func encryptFields(pub *rsa.PublicKey, values ...*string) (*Encryption, error) {
 		cipher.NewCBCEncrypter(block, iv[:]).CryptBlocks(plain, plain)
 		*v = base64.StdEncoding.EncodeToString(plain)
 	}
+	//lint:ignore SA1019 Tencent's Encryption parameter wraps the AES key with RSA PKCS #1 v1.5; the service accepts no other scheme
 	wrapped, err := rsa.EncryptPKCS1v15(rand.Reader, pub, key[:])
 	if err != nil {
 		return nil, fmt.Errorf("encrypt: wrap key: %w", err)
@@ -120,6 +121,7 @@ func DecryptFields(priv *rsa.PrivateKey, e Encryption, values ...*string) error 
 	if err != nil {
 		return fmt.Errorf("decrypt: CiphertextBlob: %w", err)
 	}
+	//lint:ignore SA1019 unwraps what the service's PKCS #1 v1.5 scheme wrapped (tests and the simulator only)
 	key, err := rsa.DecryptPKCS1v15(nil, priv, wrapped)
 	if err != nil {
 		return fmt.Errorf("decrypt: unwrap key: %w", err)

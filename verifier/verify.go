@@ -12,7 +12,6 @@ import (
 	"strconv"
 	"strings"
 	"sync/atomic"
-	"time"
 	"unicode/utf8"
 
 	"github.com/bankcard4e/bankcard4e/batch"
@@ -115,14 +114,12 @@ func (c *Client) Verify(ctx context.Context, f batch.Fields) batch.Answer {
 		h["X-Tc-Token"] = []string{c.cred.Token}
 	}
 
-	sent := time.Now()
 	resp, err := c.http.Do(req)
 	if err != nil {
 		a = c.transportAnswer(ctx, actx, err, wire.Load())
 	} else {
 		a = c.readAnswer(ctx, actx, resp)
 	}
-	a.Latency = time.Since(sent)
 	return scrub(a, f)
 }
 

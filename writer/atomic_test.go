@@ -181,45 +181,6 @@ func TestCloseFailureKeepsNothing(t *testing.T) {
 	}
 }
 
-func TestCheckWritable(t *testing.T) {
-	dir := t.TempDir()
-	file := filepath.Join(dir, "file")
-	if err := os.WriteFile(file, nil, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	for _, tc := range []struct {
-		name, path string
-		ok         bool
-	}{
-		{"new file", filepath.Join(dir, "out.xlsx"), true},
-		{"existing file", file, true},
-		{"missing dir", filepath.Join(dir, "nope", "out.xlsx"), false},
-		{"parent is a file", filepath.Join(file, "out.xlsx"), false},
-		{"path is a dir", dir, false},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			err := CheckWritable(tc.path)
-			if (err == nil) != tc.ok {
-				t.Fatalf("CheckWritable(%q) = %v, want ok %v", tc.path, err, tc.ok)
-			}
-			if err != nil && !strings.Contains(err.Error(), tc.path) {
-				t.Errorf("error %q does not name %q", err, tc.path)
-			}
-		})
-	}
-	if ns := names(t, dir); len(ns) != 1 {
-		t.Errorf("CheckWritable left files: %q", ns)
-	}
-	if os.Geteuid() != 0 { // root writes anywhere
-		ro := t.TempDir()
-		os.Chmod(ro, 0o500)
-		defer os.Chmod(ro, 0o700)
-		if err := CheckWritable(filepath.Join(ro, "out.xlsx")); err == nil {
-			t.Error("CheckWritable in a read-only dir succeeded")
-		}
-	}
-}
-
 // checkMode fails unless the file at path has mode 0600.
 func checkMode(t *testing.T, path string) {
 	t.Helper()

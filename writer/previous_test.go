@@ -3,39 +3,45 @@ package writer
 import (
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
-	"time"
-
-	"github.com/bankcard4e/bankcard4e/batch"
 )
 
-func TestReadPrevious(t *testing.T) {
-	dir := t.TempDir()
-	path := filepath.Join(dir, "out.xlsx")
-	if _, ok, err := ReadPrevious(path, dir); ok || err != nil {
-		t.Fatalf("missing file: ok %v err %v", ok, err)
+// CSVMatch recognises a .csv output that repeats the input row for row
+// with the result columns after it, and nothing else.
+func TestCSVMatch(t *testing.T) {
+	header := []string{"Name", "Card"}
+	rows := [][]string{{"a", "1"}, {"b", "2"}}
+	result := strings.Join(resultColumns[:], ",")
+	pad := strings.Repeat(",", len(resultColumns)-1)
+	ours := "\xEF\xBB\xBFName,Card," + result + "\na,1,verified" + pad + "\nb,2,verified" + pad + "\n"
+	tests := []struct {
+		name, content string
+		want          bool
+	}{
+		{"an earlier output of this input", ours, true},
+		{"one row less", "Name,Card," + result + "\na,1,verified" + pad + "\n", false},
+		{"one row more", ours + "c,3,verified" + pad + "\n", false},
+		{"another cell", "Name,Card," + result + "\na,1,verified" + pad + "\nb,3,verified" + pad + "\n", false},
+		{"no result columns", "Name,Card\na,1\nb,2\n", false},
+		{"not CSV at all", "my notes\n", false},
 	}
-	h := batch.Header{Cells: []string{"Name", "BankCard", "Phone", "IdCard"}, Name: 0, BankCard: 1, Phone: 2, IDCard: 3, CertType: -1}
-	w, err := Create(path, h, Options{})
-	if err != nil {
-		t.Fatal(err)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "out.csv")
+			if err := os.WriteFile(path, []byte(tt.content), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			m := MatchCSV(path, header)
+			for _, r := range rows {
+				m.Row(r)
+			}
+			if got := m.Done(); got != tt.want {
+				t.Errorf("Done() = %v, want %v", got, tt.want)
+			}
+		})
 	}
-	rep := &batch.Report{InputSHA256: "abc123", ExitCode: 0, FinishedAt: time.Date(2026, 11, 29, 1, 2, 3, 0, time.UTC)}
-	if err := w.Close(rep); err != nil {
-		t.Fatal(err)
-	}
-	p, ok, err := ReadPrevious(path, dir)
-	if err != nil || !ok {
-		t.Fatalf("ok %v err %v", ok, err)
-	}
-	if p.InputSHA256 != "abc123" || p.ExitCode != "0" || p.Finished == "" {
-		t.Errorf("got %+v", p)
-	}
-	other := filepath.Join(dir, "other.xlsx")
-	if err := os.WriteFile(other, []byte("not a workbook"), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	if _, ok, err := ReadPrevious(other, dir); ok || err == nil {
-		t.Errorf("a file that is not a workbook: ok %v err %v", ok, err)
+	if m := MatchCSV(filepath.Join(t.TempDir(), "none.csv"), header); m.Done() {
+		t.Error("a missing file matched")
 	}
 }

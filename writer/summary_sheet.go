@@ -202,7 +202,7 @@ func writeSummarySheet(f *excelize.File, st styles, rep *batch.Report, verdicts 
 	r := &sheetBuilder{f: f, sheet: summarySheet, col0: rightCol, row: 3 + chartRows}
 	r.section(st, "Run")
 	r.kv(st, "Input", rep.Input)
-	r.kv(st, "Input SHA-256", rep.InputSHA256)
+	r.kv(st, LabelInputSHA256, rep.InputSHA256)
 	r.kv(st, "Sheet", orDash(rep.Sheet))
 	if rep.HeaderRow > 0 {
 		r.kv(st, "Header row", rep.HeaderRow)
@@ -211,7 +211,7 @@ func writeSummarySheet(f *excelize.File, st styles, rep *batch.Report, verdicts 
 	}
 	r.kv(st, "Output", rep.Output)
 	r.kv(st, "Started (UTC)", utc(rep.StartedAt))
-	r.kv(st, "Finished (UTC)", utc(rep.FinishedAt))
+	r.kv(st, LabelFinished, utc(rep.FinishedAt))
 	r.kv(st, "Duration", duration(rep).String())
 	r.kv(st, "Endpoint", rep.Endpoint)
 	r.kv(st, "QPS", rep.QPS)
@@ -220,7 +220,7 @@ func writeSummarySheet(f *excelize.File, st styles, rep *batch.Report, verdicts 
 	r.kv(st, "Aborted", yesNo(rep.Aborted))
 	r.kv(st, "Abort reason", orDash(rep.AbortReason))
 	r.kv(st, "Interrupted", yesNo(rep.Interrupted))
-	r.kv(st, "Exit code", rep.ExitCode)
+	r.kv(st, LabelExitCode, rep.ExitCode)
 
 	// The tables by code start below the right block, so that every row
 	// of them and the blank row after each is the left block's alone.

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/bankcard4e/bankcard4e/batch"
+	"github.com/bankcard4e/bankcard4e/internal/fileutil"
 	"github.com/xuri/excelize/v2"
 )
 
@@ -107,14 +108,10 @@ type xlsxOut struct {
 func newXLSX(out *os.File, header []string, widths []float64, tempDir string) (_ *xlsxOut, err error) {
 	x := &xlsxOut{out: out, nInput: len(header) - len(resultColumns), widths: widths, tempDir: tempDir}
 	if tempDir == "" {
-		if x.tempDir, err = os.MkdirTemp("", "bankcard4e-xlsx-"); err != nil {
-			return nil, fmt.Errorf("temporary directory: %w", err)
+		if x.tempDir, err = fileutil.PrivateTempDir(); err != nil {
+			return nil, err
 		}
 		x.ownTemp = true
-		if err = os.Chmod(x.tempDir, 0o700); err != nil {
-			os.RemoveAll(x.tempDir)
-			return nil, fmt.Errorf("temporary directory: %w", err)
-		}
 	}
 	x.f = excelize.NewFile(excelize.Options{TmpDir: x.tempDir})
 	defer func() {

@@ -33,7 +33,7 @@ func TestTornTail(t *testing.T) {
 	ends := []int64{size(t, full)}
 	for _, o := range ops {
 		apply(t, j, o)
-		if err := j.Sync(); err != nil {
+		if err := durable(j); err != nil {
 			t.Fatal(err)
 		}
 		ends = append(ends, size(t, full))
@@ -251,4 +251,11 @@ func replaceOnce(s, old, new string) string {
 		}
 	}
 	return s
+}
+
+// durable returns once every record appended so far is on disk.
+func durable(j *Journal) error {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	return j.waitDurable(j.appended)
 }

@@ -298,9 +298,6 @@ func newJournal(path string, f *os.File, c config, key uint32) *Journal {
 	return j
 }
 
-// Path returns the journal's file name.
-func (j *Journal) Path() string { return j.path }
-
 // Attempt records that attempt n (1-based, counted over every run) of row
 // is about to be sent. It returns once the record is on disk.
 func (j *Journal) Attempt(row, n int) error {
@@ -316,7 +313,7 @@ func (j *Journal) Attempt(row, n int) error {
 
 // Answered records that attempt n of row got an answer that is not final
 // (a retryable one): the attempt was not lost. It does not wait for the
-// disk: the record goes out with the next durable call, Sync or Close.
+// disk: the record goes out with the next durable call or Close.
 func (j *Journal) Answered(row, n int) error {
 	j.mu.Lock()
 	defer j.mu.Unlock()
@@ -342,16 +339,6 @@ func (j *Journal) Final(row int, o batch.Outcome) error {
 	}
 	j.buf = appendFinal(j.buf, j.key, row, body)
 	j.appended++
-	return j.waitDurable(j.appended)
-}
-
-// Sync returns once every record appended so far is on disk.
-func (j *Journal) Sync() error {
-	j.mu.Lock()
-	defer j.mu.Unlock()
-	if err := j.usable(); err != nil {
-		return err
-	}
 	return j.waitDurable(j.appended)
 }
 

@@ -15,28 +15,14 @@ import (
 
 	"github.com/xuri/excelize/v2"
 
-	"github.com/bankcard4e/bankcard4e/reader"
+	"github.com/bankcard4e/bankcard4e/internal/fake"
 )
 
-var header = []string{"CustomerRef", "姓名", "银行卡号", "手机号", "身份证号", "Branch"}
+// header and row are the made-up list of internal/fake: one generator for
+// the tests and the benchmarks.
+var header = fake.ListHeader
 
-var names = []string{"张伟", "王芳", "李娜", "Wei Xiaobao", "欧阳娜娜", "买买提·艾力", "刘洋", "陈静"}
-
-// row returns the cells of generated row i.
-func row(i int) []string {
-	prefix := fmt.Sprintf("110101%04d%02d%02d%03d", 1950+i%60, 1+i%12, 1+i%28, i%1000)
-	id := prefix + string(reader.IDCheckChar(prefix))
-	if i%50 == 0 {
-		id = prefix + "0"
-	}
-	card := fmt.Sprintf("6222%015d", i)
-	phone := fmt.Sprintf("13%09d", i)
-	if i%10 == 0 {
-		card = card[:4] + " " + card[4:8] + " " + card[8:]
-		phone = "+86 " + phone
-	}
-	return []string{fmt.Sprintf("C%07d", i), names[i%len(names)], card, phone, id, "Beijing"}
-}
+func row(i int) []string { return fake.MessyRow(i) }
 
 func main() {
 	rows := flag.Int("rows", 1_000_000, "data rows")

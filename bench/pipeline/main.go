@@ -9,7 +9,7 @@
 // rate: rows made in memory (all valid, no two alike), a simulator on
 // loopback enforcing a window of -qps requests a second with latency
 // uniform in [latmin, latmax], workers auto; the output is discarded.
-// owncost: reader → batch.Run (journal on) → client → unthrottled simulator
+// owncost: job.Run, as verify runs it: the pass over the input, reader → batch.Run (journal on) → client → unthrottled simulator
 // (no latency) → XLSX writer. calls: the baseline of owncost, -rows signed
 // calls from -workers goroutines through the client and the simulator alone.
 package main

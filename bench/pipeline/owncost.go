@@ -8,15 +8,15 @@ import (
 	"time"
 
 	"github.com/bankcard4e/bankcard4e/batch"
-	"github.com/bankcard4e/bankcard4e/batch/journal"
-	"github.com/bankcard4e/bankcard4e/reader"
-	"github.com/bankcard4e/bankcard4e/writer"
+	"github.com/bankcard4e/bankcard4e/job"
 )
 
-// ownCost runs o.input end to end — reader, batch.Run with the journal on,
-// the client, an unthrottled simulator with no latency, the XLSX writer —
-// and prints rows per second and CPU per row. Simulator and client share
-// this process, so the CPU per row includes the simulator's.
+// ownCost runs o.input end to end through job.Run, the entry point the
+// verify command uses — the pass over the input before any call, the
+// reader, batch.Run with the journal on, the client, an unthrottled
+// simulator with no latency, the XLSX writer — and prints rows per second
+// and CPU per row. Simulator and client share this process, so the CPU per
+// row includes the simulator's.
 func ownCost(ctx context.Context, o options) error {
 	sim, svc, err := unthrottled(o.transport)
 	if err != nil {
@@ -25,38 +25,21 @@ func ownCost(ctx context.Context, o options) error {
 	defer svc.close()
 
 	out := filepath.Join(o.out, "owncost.results.xlsx")
-	jpath := out + ".journal"
 	u0, s0 := cpuTime()
 	start := time.Now()
-	src, err := reader.Open(o.input, reader.Options{})
+	rep, err := job.Run(ctx, job.Plan{
+		Input:     o.input,
+		Out:       out,
+		Batch:     batch.Config{QPS: 0, Workers: o.workers},
+		Fresh:     true,
+		Force:     true,
+		Simulated: true,
+		Endpoint:  "simulator",
+		Version:   "bench",
+		Verifier:  svc.client,
+	})
 	if err != nil {
-		return err
-	}
-	defer src.Close()
-	jr, _, err := journal.Open(jpath, journal.Meta{InputSHA256: "bench", Options: map[string]string{"endpoint": "simulator"}}, true)
-	if err != nil {
-		return err
-	}
-	tmp, err := os.MkdirTemp(o.out, "owncost-")
-	if err != nil {
-		return err
-	}
-	defer os.RemoveAll(tmp)
-	w, err := writer.Create(out, src.Header(), writer.Options{TempDir: tmp})
-	if err != nil {
-		return err
-	}
-	cfg := batch.Config{QPS: 0, Workers: o.workers, Journal: jr}
-	rep, err := batch.Run(ctx, src, svc.client, w, cfg)
-	if err != nil {
-		w.Abort() //nolint:errcheck // the run's error is the one to report
 		return fmt.Errorf("run: %w", err)
-	}
-	if err := w.Close(rep); err != nil {
-		return err
-	}
-	if err := jr.Remove(); err != nil {
-		return err
 	}
 	elapsed := time.Since(start)
 	u1, s1 := cpuTime()

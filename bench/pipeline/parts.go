@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"fmt"
 	"io"
 	"strconv"
 	"sync/atomic"
@@ -10,7 +9,7 @@ import (
 	"time"
 
 	"github.com/bankcard4e/bankcard4e/batch"
-	"github.com/bankcard4e/bankcard4e/reader"
+	"github.com/bankcard4e/bankcard4e/internal/fake"
 )
 
 // memSource yields n valid rows, no two alike, made in memory.
@@ -33,15 +32,7 @@ func (s *memSource) Next() (batch.Row, error) {
 }
 
 // person is a valid, distinct customer for row i.
-func person(i int) batch.Fields {
-	prefix := fmt.Sprintf("110101%04d%02d%02d%03d", 1950+i%60, 1+i%12, 1+i%28, i%1000)
-	return batch.Fields{
-		Name:     "张伟",
-		BankCard: fmt.Sprintf("6222%015d", i),
-		Phone:    fmt.Sprintf("13%09d", i),
-		IDCard:   prefix + string(reader.IDCheckChar(prefix)),
-	}
-}
+func person(i int) batch.Fields { return fake.Person(i) }
 
 // discard is a sink that keeps nothing.
 type discard struct{ rows atomic.Int64 }

@@ -49,3 +49,27 @@ func WriteList(w io.Writer, n int) (distinct int, err error) {
 	cw.Flush()
 	return distinct, cw.Error()
 }
+
+// ListHeader is the header of MessyRow's lists: a reference, the four
+// fields under their Chinese names, and a branch.
+var ListHeader = []string{"CustomerRef", "姓名", "银行卡号", "手机号", "身份证号", "Branch"}
+
+var messyNames = []string{"张伟", "王芳", "李娜", "Wei Xiaobao", "欧阳娜娜", "买买提·艾力", "刘洋", "陈静"}
+
+// MessyRow is row i of a list as people keep them (ListHeader): mostly
+// valid, one in ten with card and phone spelt with spaces and +86, one in
+// 50 with a wrong ID check character.
+func MessyRow(i int) []string {
+	prefix := fmt.Sprintf("110101%04d%02d%02d%03d", 1950+i%60, 1+i%12, 1+i%28, i%1000)
+	id := prefix + string(reader.IDCheckChar(prefix))
+	if i%50 == 0 {
+		id = prefix + "0"
+	}
+	card := fmt.Sprintf("6222%015d", i)
+	phone := fmt.Sprintf("13%09d", i)
+	if i%10 == 0 {
+		card = card[:4] + " " + card[4:8] + " " + card[8:]
+		phone = "+86 " + phone
+	}
+	return []string{fmt.Sprintf("C%07d", i), messyNames[i%len(messyNames)], card, phone, id, "Beijing"}
+}

@@ -175,7 +175,8 @@ func (s *Simulator) decryptAES(e encryption, vals map[string]string) error {
 	if err != nil {
 		return fmt.Errorf("ciphertext blob: %w", err)
 	}
-	key, err := rsa.DecryptPKCS1v15(nil, priv, wrapped) //nolint:staticcheck // the service's scheme
+	//lint:ignore SA1019 the simulator unwraps the key as the service does: RSA PKCS #1 v1.5 is Tencent's Encryption scheme
+	key, err := rsa.DecryptPKCS1v15(nil, priv, wrapped)
 	if err != nil {
 		return fmt.Errorf("unwrap key: %w", err)
 	}

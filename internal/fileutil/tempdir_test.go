@@ -1,4 +1,4 @@
-package main
+package fileutil
 
 import (
 	"os"
@@ -18,15 +18,15 @@ func TestPrivateTempDirRemovesStale(t *testing.T) {
 	if err := cmd.Run(); err != nil {
 		t.Skip("no `true` command:", err)
 	}
-	dead := filepath.Join(tmp, tempPrefix+strconv.Itoa(cmd.Process.Pid)+"-1")
-	alive := filepath.Join(tmp, tempPrefix+strconv.Itoa(os.Getppid())+"-2")
+	dead := filepath.Join(tmp, TempPrefix+strconv.Itoa(cmd.Process.Pid)+"-1")
+	alive := filepath.Join(tmp, TempPrefix+strconv.Itoa(os.Getppid())+"-2")
 	other := filepath.Join(tmp, "bankcard4e-notes")
 	for _, d := range []string{dead, alive, other} {
 		if err := os.MkdirAll(filepath.Join(d, "sub"), 0o700); err != nil {
 			t.Fatal(err)
 		}
 	}
-	dir, err := privateTempDir()
+	dir, err := PrivateTempDir()
 	if err != nil {
 		t.Fatal(err)
 	}

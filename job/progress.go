@@ -1,4 +1,4 @@
-package main
+package job
 
 import (
 	"fmt"
@@ -16,19 +16,24 @@ import (
 // logEvery is how often a run that is not on a terminal logs its progress.
 const logEvery = 30 * time.Second
 
-// progress shows how a run goes: a bar when stderr is a terminal, a log
-// line every 30 s otherwise, nothing with --quiet. It never shows row data.
+// progress shows how a run goes on the console: a bar when w is a
+// terminal, a log line every 30 s otherwise, nothing when quiet. It never
+// shows row data.
 type progress struct {
 	w     io.Writer
 	quiet bool
 	tty   bool
 	every time.Duration // between log lines; logEvery (tests shorten it)
 	total int           // rows in the input, for the bar's ETA; 0: unknown
+	stop  func()        // ends what start began
 
 	mu   sync.Mutex
 	last batch.Progress
 	bar  *progressbar.ProgressBar
 }
+
+// NewProgress is the console's Progress for a run writing to w (stderr).
+func NewProgress(w io.Writer, quiet bool) Progress { return newProgress(w, quiet) }
 
 func newProgress(w io.Writer, quiet bool) *progress {
 	p := &progress{w: w, quiet: quiet, every: logEvery}
@@ -38,8 +43,8 @@ func newProgress(w io.Writer, quiet bool) *progress {
 	return p
 }
 
-// update is the batch.Config.Progress callback.
-func (p *progress) update(s batch.Progress) {
+// Update is the batch.Config.Progress callback.
+func (p *progress) Update(s batch.Progress) {
 	p.mu.Lock()
 	p.last = s
 	bar := p.bar
@@ -47,6 +52,19 @@ func (p *progress) update(s batch.Progress) {
 	if bar != nil {
 		bar.Describe(fmt.Sprintf("charged %d, possibly %d, errors %d", s.Charged, s.PossiblyCharged, s.Errors))
 		_ = bar.Set(s.Done)
+	}
+}
+
+// Start begins showing the progress of a run over total rows.
+func (p *progress) Start(total int) {
+	p.total = total
+	p.stop = p.start()
+}
+
+// Stop ends the bar or the log lines.
+func (p *progress) Stop() {
+	if p.stop != nil {
+		p.stop()
 	}
 }
 

@@ -1,0 +1,71 @@
+package main
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/urfave/cli/v2"
+)
+
+// The options that several commands share, each defined once so that its
+// type, placeholder and wording are the same everywhere.
+
+// inputFlags are how verify and check read INPUT; noPrecheck says what
+// --no-precheck does in that command.
+func inputFlags(noPrecheck string) []cli.Flag {
+	return []cli.Flag{
+		&cli.StringFlag{Name: "sheet", Usage: "XLSX input sheet `NAME`", DefaultText: "the first sheet with a recognised header row"},
+		&cli.GenericFlag{Name: "column", Value: &columnSpecs{}, Usage: "map `FIELD=HEADER` (fields: name, bankcard, phone, idcard, certtype); repeatable", DefaultText: "the header aliases"},
+		boolFlag("no-precheck", noPrecheck),
+	}
+}
+
+func qpsFlag(usage string) cli.Flag {
+	return &cli.Float64Flag{Name: "qps", Value: 20, Usage: "`N` " + usage}
+}
+
+// boolFlag is an option that is off unless given: its help shows no
+// default.
+func boolFlag(name, usage string, aliases ...string) cli.Flag {
+	return &cli.BoolFlag{Name: name, Aliases: aliases, Usage: usage, DisableDefaultText: true}
+}
+
+func priceFlag(usage string) cli.Flag {
+	return &cli.StringFlag{Name: "price", Usage: "price `AMOUNT` of one charged call, " + usage, DefaultText: "none: no cost"}
+}
+
+func reportFlag() cli.Flag {
+	return &cli.StringFlag{Name: "report", Usage: "write a machine-readable summary to `FILE.json`"}
+}
+
+// columnSpecs collects repeated --column values as given (a string slice
+// flag would split headers at commas).
+type columnSpecs []string
+
+func (c *columnSpecs) Set(v string) error { *c = append(*c, v); return nil }
+func (c *columnSpecs) String() string     { return strings.Join(*c, " ") }
+
+// oneInput is the command's one INPUT argument. Options after it are not
+// parsed (the flag parser stops at the first argument), so they are
+// refused with a hint rather than silently ignored.
+func oneInput(c *cli.Context, cmd string) (string, error) {
+	args := c.Args().Slice()
+	for _, a := range args[min(1, len(args)):] {
+		if strings.HasPrefix(a, "-") {
+			return "", fmt.Errorf("%s: option %s comes after INPUT %q and would be ignored: put every option before INPUT (%s [options] INPUT)", cmd, a, args[0], cmd)
+		}
+	}
+	if len(args) != 1 {
+		return "", fmt.Errorf("%s takes one INPUT file, got %d arguments", cmd, len(args))
+	}
+	return args[0], nil
+}
+
+// parseQPS reads --qps, which must be above 0.
+func parseQPS(c *cli.Context) (float64, error) {
+	qps := c.Float64("qps")
+	if qps <= 0 {
+		return 0, fmt.Errorf("--qps %v: want a rate above 0", qps)
+	}
+	return qps, nil
+}
