@@ -132,7 +132,7 @@ func TestFaults(t *testing.T) {
 		fired  func(st simulator.Stats, rep batch.Report) bool
 	}{
 		{"HTTP 5xx", simulator.Faults{HTTP5xx: p}, 100, "8",
-			func(st simulator.Stats, rep batch.Report) bool { return st.HTTPErrors > 0 && len(rep.ByError) > 0 }},
+			func(st simulator.Stats, rep batch.Report) bool { return st.HTTPErrors > 0 && len(rep.Retried) > 0 }},
 		{"dropped before processing", simulator.Faults{DropBefore: p}, 100, "8",
 			func(st simulator.Stats, rep batch.Report) bool { return st.DroppedBefore > 0 }},
 		{"dropped after charging", simulator.Faults{DropAfter: p}, 100, "8",
@@ -141,11 +141,11 @@ func TestFaults(t *testing.T) {
 			}},
 		{"throttle", simulator.Faults{Throttle: p}, 100, "8",
 			func(st simulator.Stats, rep batch.Report) bool {
-				return st.Throttled > 0 && rep.ByError["RequestLimitExceeded"] == st.Throttled
+				return st.Throttled > 0 && rep.Retried["RequestLimitExceeded"] == st.Throttled
 			}},
 		{"InternalError", simulator.Faults{InternalError: p}, 100, "8",
 			func(st simulator.Stats, rep batch.Report) bool {
-				return st.ByError["InternalError"] > 0 && rep.ByError["InternalError"] == st.ByError["InternalError"]
+				return st.ByError["InternalError"] > 0 && rep.Retried["InternalError"] == st.ByError["InternalError"]
 			}},
 		{"busy", simulator.Faults{Busy: p}, 100, "8",
 			func(st simulator.Stats, rep batch.Report) bool { return st.ByResult["-18"] > 0 }},
@@ -169,10 +169,10 @@ func TestFaults(t *testing.T) {
 			}
 			by := checkRows(t, fake.ReadCSV(t, v.out()), tt.rows)
 			rep, st := fake.ReadReport(t, v.report()), sim.Stats()
-			t.Logf("simulator %+v; report charged %d possibly %d calls %d by_error %v; rows %v", st, rep.Charged, rep.PossiblyCharged, rep.Calls, rep.ByError, by)
+			t.Logf("simulator %+v; report charged %d possibly %d calls %d retried %v by_error %v; rows %v", st, rep.Charged, rep.PossiblyCharged, rep.Calls, rep.Retried, rep.ByError, by)
 			checkTally(t, rep, st)
 			if !tt.fired(st, rep) {
-				t.Errorf("the fault did not fire or was not counted: simulator %+v, report by_error %v", st, rep.ByError)
+				t.Errorf("the fault did not fire or was not counted: simulator %+v, report retried_by_code %v", st, rep.Retried)
 			}
 			if got := len(sends.snapshot()); got != tt.rows-tt.rows/5 {
 				t.Errorf("%d distinct rows reached the service, want %d", got, tt.rows-tt.rows/5)
