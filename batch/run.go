@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"math/rand/v2"
 	"sort"
 	"strconv"
@@ -29,13 +30,13 @@ var ErrAborted = errors.New("run aborted")
 // could not be written (then no more requests are sent, since a request
 // that is not journaled could be paid twice).
 func Run(ctx context.Context, src Source, v Verifier, sink Sink, cfg Config) (*Report, error) {
+	auto := cfg.Workers <= 0
 	cfg = cfg.withDefaults()
 	r := &run{
 		cfg:    cfg,
 		src:    src,
 		v:      v,
 		sink:   sink,
-		lim:    newLimiter(cfg.QPS, cfg.Now),
 		dedupe: newDedupe(),
 		work:   make(chan *item, cfg.Workers),
 		done:   make(chan *item, cfg.Window),
@@ -49,6 +50,11 @@ func Run(ctx context.Context, src Source, v Verifier, sink Sink, cfg Config) (*R
 		tally: map[string]*TallyEntry{},
 		dead:  make(chan struct{}),
 	}
+	r.lim = newLimiter(cfg.QPS, cfg.Now, r.delay)
+	if auto {
+		r.sizer = &sizer{n: cfg.Workers, spawn: func(n int) { r.spawn(n) }}
+	}
+	r.lastFinal.Store(cfg.Now().UnixNano())
 	if cfg.Resume != nil {
 		r.resume = *cfg.Resume
 		r.rep.Resumed = len(r.resume.Final) > 0 || len(r.resume.Carry) > 0
@@ -75,6 +81,8 @@ type run struct {
 	v      Verifier
 	sink   Sink
 	lim    *limiter
+	sizer  *sizer // nil: a fixed number of workers
+	spawn  func(n int)
 	dedupe *dedupe
 	resume Resume
 
@@ -87,11 +95,13 @@ type run struct {
 	window chan struct{} // bounds rows between the producer and the collector
 
 	consecutive atomic.Int64 // attempts without a final answer, pool-wide (circuit breaker)
+	lastFinal   atomic.Int64 // Config.Now of the last final answer, unix nanoseconds
 	calls       atomic.Int64 // attempts sent in this run
 	inFlight    atomic.Int64
 
 	mu          sync.Mutex // guards the fields below
 	abortReason string
+	abortCode   AbortCode
 	fatal       error
 	dead        chan struct{} // closed when the run fails
 	byError     map[string]int
@@ -104,16 +114,21 @@ type run struct {
 func (r *run) execute(ctx context.Context) (*Report, error) {
 	r.byError = map[string]int{}
 	var workers sync.WaitGroup
-	for range r.cfg.Workers {
-		workers.Add(1)
-		go func() {
-			defer workers.Done()
-			for it := range r.work {
-				it.out = r.process(it)
-				r.done <- it
-			}
-		}()
+	// Called before the first worker and then only from a worker, so
+	// workers.Add never races with workers.Wait at zero.
+	r.spawn = func(n int) {
+		for range n {
+			workers.Add(1)
+			go func() {
+				defer workers.Done()
+				for it := range r.work {
+					it.out = r.process(it)
+					r.done <- it
+				}
+			}()
+		}
 	}
+	r.spawn(r.cfg.Workers)
 	readErr := make(chan error, 1)
 	go func() {
 		err := r.produce()
@@ -138,8 +153,16 @@ func (r *run) execute(ctx context.Context) (*Report, error) {
 	rep.ByError = r.byError
 	rep.PossiblyCharged += rep.UnknownResults
 	rep.Tally = sortedTally(r.tally)
+	ps := r.lim.stats()
+	rep.Throttled, rep.PaceCuts, rep.Workers = ps.Throttled, ps.Cuts, r.cfg.Workers
+	if !math.IsInf(ps.Lowest, 1) {
+		rep.LowestQPS = ps.Lowest
+	}
+	if r.sizer != nil {
+		rep.Workers = r.sizer.workers()
+	}
 	r.mu.Lock()
-	reason, fatal := r.abortReason, r.fatal
+	reason, code, fatal := r.abortReason, r.abortCode, r.fatal
 	r.mu.Unlock()
 	switch {
 	case fatal != nil:
@@ -150,7 +173,7 @@ func (r *run) execute(ctx context.Context) (*Report, error) {
 		return rep, collectErr
 	}
 	if reason != "" {
-		rep.Aborted, rep.AbortReason = true, reason
+		rep.Aborted, rep.AbortReason, rep.AbortCode = true, reason, code
 	} else if ctx.Err() != nil {
 		rep.Interrupted = true
 	}
@@ -212,11 +235,12 @@ func (r *run) carry(it *item) {
 // stopped reports whether no new request may be sent.
 func (r *run) stopped() bool { return r.stopCtx.Err() != nil }
 
-// abort stops the run for reason (the first reason wins).
-func (r *run) abort(reason string) {
+// abortWith stops the run for reason, code saying it as data (the first
+// reason wins).
+func (r *run) abortWith(code AbortCode, reason string) {
 	r.mu.Lock()
 	if r.abortReason == "" && r.fatal == nil {
-		r.abortReason = reason
+		r.abortReason, r.abortCode = reason, code
 	}
 	r.mu.Unlock()
 	r.stop(ErrAborted)
@@ -233,33 +257,40 @@ func (r *run) fail(err error) {
 	r.stop(err)
 }
 
+// maxRowThrottles bounds the throttled attempts of one row, which do not
+// use up its --retries: a busy account slows the run, it does not fail
+// rows (the pause and the pace are pool-wide, and the run aborts when no
+// call got a final answer for Config.StallLimit).
+const maxRowThrottles = 100
+
 // process sends one row until it has a final answer, its attempts run out,
 // or the run stops.
 func (r *run) process(it *item) Outcome {
 	idx := it.row.Index
 	c := r.resume.Carry[idx]
-	calls, lost, attempts := c.Calls, c.Lost, 0
+	calls, lost, attempts, throttles := c.Calls, c.Lost, 0, 0
 	var last Answer
 	for {
-		if r.stopped() {
-			return r.unfinishedCounts(calls, lost, attempts, last)
-		}
-		if err := r.lim.Wait(r.stopCtx); err != nil || r.stopped() {
-			return r.unfinishedCounts(calls, lost, attempts, last)
-		}
 		n := calls + 1
-		if r.cfg.Journal != nil {
-			if err := r.cfg.Journal.Attempt(idx, n); err != nil {
-				r.fail(fmt.Errorf("write journal: %w", err))
-				return r.unfinishedCounts(calls, lost, attempts, last)
-			}
+		started, ok := r.startAttempt(idx, n)
+		if !ok {
+			return r.unfinishedCounts(calls, lost, attempts+throttles, last)
 		}
-		calls, attempts = n, attempts+1
+		calls = n
 		r.calls.Add(1)
 		r.inFlight.Add(1)
 		ans := r.v.Verify(r.callCtx, it.row.Fields)
 		r.inFlight.Add(-1)
+		now := r.cfg.Now()
+		r.sizer.observe(now, now.Sub(started), r.lim.stats().Pace)
 		last = ans
+		if ans.Class == ClassThrottle {
+			throttles++
+			r.lim.Throttled(started)
+		} else {
+			attempts++
+			r.lim.Answered(started)
+		}
 		if !ans.Class.Final() && ans.Class != ClassBusy {
 			r.countError(ans)
 		}
@@ -267,14 +298,16 @@ func (r *run) process(it *item) Outcome {
 		exhausted := attempts >= r.cfg.Attempts
 		var out Outcome
 		switch ans.Class {
-		case ClassCharged, ClassFree, ClassUnknown:
+		case ClassCharged, ClassFree, ClassUnknown, ClassRowError:
 			r.consecutive.Store(0)
-			out = verified(ans)
-		case ClassRowError:
-			r.consecutive.Store(0)
-			out = Outcome{Status: StatusError, Charged: ChargedNo, RequestID: ans.RequestID, Error: ans.ErrorText()}
+			r.lastFinal.Store(now.UnixNano())
+			if ans.Class == ClassRowError {
+				out = Outcome{Status: StatusError, Charged: ChargedNo, RequestID: ans.RequestID, Error: ans.ErrorText()}
+			} else {
+				out = verified(ans)
+			}
 		case ClassBusy:
-			r.breaker(ans)
+			r.breaker(ans, now)
 			if !exhausted {
 				r.answered(idx, n)
 				r.backoff(attempts)
@@ -284,21 +317,25 @@ func (r *run) process(it *item) Outcome {
 			out.Charged = ChargedNo // -18 is free
 		case ClassAbort:
 			r.answered(idx, n)
-			r.abort(ans.ErrorText())
-			return r.unfinishedCounts(calls, lost, attempts, ans)
-		case ClassRetry, ClassThrottle, ClassLost:
-			r.breaker(ans)
+			r.abortWith(AbortService, ans.ErrorText())
+			return r.unfinishedCounts(calls, lost, attempts+throttles, ans)
+		case ClassThrottle:
+			r.answered(idx, n)
+			r.breaker(ans, now)
+			if throttles < maxRowThrottles {
+				continue // the limiter holds the retry: the pause is pool-wide
+			}
+			out = Outcome{Status: StatusError, Charged: ChargedNo, RequestID: ans.RequestID,
+				Error: fmt.Sprintf("no final answer after %d throttled attempts; last: %s", throttles, ans.ErrorText())}
+		case ClassRetry, ClassLost:
+			r.breaker(ans, now)
 			if ans.Class == ClassLost {
 				lost++
 			} else {
 				r.answered(idx, n)
 			}
 			if !exhausted {
-				if ans.Class == ClassThrottle {
-					r.lim.Pause(r.delay(attempts))
-				} else {
-					r.backoff(attempts)
-				}
+				r.backoff(attempts)
 				continue
 			}
 			out = Outcome{Status: StatusError, Charged: ChargedNo, RequestID: ans.RequestID,
@@ -308,7 +345,7 @@ func (r *run) process(it *item) Outcome {
 			}
 		default:
 			r.fail(fmt.Errorf("verifier returned an answer of class %v for row %d", ans.Class, it.row.Line))
-			return r.unfinishedCounts(calls, lost, attempts, ans)
+			return r.unfinishedCounts(calls, lost, attempts+throttles, ans)
 		}
 		out.Calls, out.Lost = calls, lost
 		if r.cfg.Journal != nil {
@@ -318,6 +355,42 @@ func (r *run) process(it *item) Outcome {
 		}
 		return out
 	}
+}
+
+// startAttempt admits attempt n of row: a slot from the limiter, then the
+// shared gate, then the attempt made durable in the journal, then the start
+// stamp, taken and checked against the window last, just before the
+// request is sent (the time from the stamp to the wire is all the window's
+// margin must cover). ok is false when the run stopped first; once the
+// attempt is journaled, it is sent.
+func (r *run) startAttempt(row, n int) (started time.Time, ok bool) {
+	if r.stopped() {
+		return time.Time{}, false
+	}
+	if err := r.lim.Wait(r.stopCtx); err != nil || r.stopped() {
+		return time.Time{}, false
+	}
+	if g := r.cfg.Gate; g != nil {
+		if err := g.Wait(r.stopCtx); err != nil {
+			if r.stopCtx.Err() == nil {
+				r.abortWith(AbortSharedLost, fmt.Sprintf("the shared rate limit is lost: %v", err))
+			}
+			return time.Time{}, false
+		}
+		if r.stopped() {
+			return time.Time{}, false
+		}
+	}
+	if r.cfg.Journal != nil {
+		if err := r.cfg.Journal.Attempt(row, n); err != nil {
+			r.fail(fmt.Errorf("write journal: %w", err))
+			return time.Time{}, false
+		}
+	}
+	// callCtx: the guard waits at most one window, and a journaled
+	// attempt is sent.
+	started, _ = r.lim.Start(r.callCtx)
+	return started, true
 }
 
 func verified(a Answer) Outcome {
@@ -368,11 +441,18 @@ func (r *run) answered(row, n int) {
 	}
 }
 
-// breaker counts an attempt without a final answer and aborts the run
-// when too many come in a row.
-func (r *run) breaker(a Answer) {
-	if n := r.consecutive.Add(1); n == int64(r.cfg.BreakerLimit) {
-		r.abort(fmt.Sprintf("circuit breaker: %d consecutive attempts without a final answer; last: %s", n, a.ErrorText()))
+// breaker counts an answer that is not final, at now, and aborts the run
+// when BreakerLimit of them come in a row or no call got a final answer
+// for StallLimit. Throttles do not count towards BreakerLimit: a busy
+// account slows the run, and only StallLimit ends it.
+func (r *run) breaker(a Answer, now time.Time) {
+	if a.Class != ClassThrottle {
+		if n := r.consecutive.Add(1); n == int64(r.cfg.BreakerLimit) {
+			r.abortWith(AbortBreaker, fmt.Sprintf("circuit breaker: %d consecutive attempts without a final answer; last: %s", n, a.ErrorText()))
+		}
+	}
+	if d := now.Sub(time.Unix(0, r.lastFinal.Load())); d >= r.cfg.StallLimit {
+		r.abortWith(AbortBreaker, fmt.Sprintf("circuit breaker: no call got a final answer for %v; last: %s", d.Round(time.Second), a.ErrorText()))
 	}
 }
 
@@ -471,6 +551,7 @@ func (r *run) emit(it *item) error {
 	if err := r.sink.Write(&Result{Row: it.row, Outcome: it.out}); err != nil {
 		return fmt.Errorf("write output: %w", err)
 	}
+	ps := r.lim.stats()
 	r.cfg.Progress(Progress{
 		Done:            rep.Rows,
 		Calls:           int(r.calls.Load()),
@@ -479,6 +560,9 @@ func (r *run) emit(it *item) error {
 		Errors:          rep.Errors,
 		InFlight:        int(r.inFlight.Load()),
 		Elapsed:         r.cfg.Now().Sub(rep.StartedAt),
+		Pace:            ps.Pace,
+		PaceCuts:        ps.Cuts,
+		Throttled:       ps.Throttled,
 	})
 	return nil
 }

@@ -73,13 +73,12 @@ func rate(ctx context.Context, o options) error {
 	return nil
 }
 
-// workersOf is the worker count batch.Run uses for workers and qps with the
-// default timeout.
+// workersOf is the worker count batch.Run starts with for workers and qps.
 func workersOf(workers int, qps float64) int {
 	if workers > 0 {
 		return workers
 	}
-	return batch.AutoWorkers(qps, 10*time.Second)
+	return batch.AutoWorkers(qps)
 }
 
 // mostInWindow is the most of the sorted times ts (unix nanoseconds) that
