@@ -54,9 +54,9 @@ const windowMargin = 3 * time.Millisecond
 
 // The pace's adaptation to throttles: a throttle cuts it to paceCut of
 // itself (not below paceFloor); it climbs back at paceFast per second
-// until paceKnee of the pace the throttle came at, then at paceSlow per
-// second up to --qps. The quick return and the slow probe above it keep
-// the pace close to what the account has left.
+// until paceKnee of the pace the first throttle of the streak came at,
+// then at paceSlow per second up to --qps. The quick return and the slow
+// probe above it keep the pace close to what the account has left.
 const (
 	paceCut   = 0.7
 	paceFloor = 0.5
@@ -153,21 +153,31 @@ func (l *limiter) Wait(ctx context.Context) error {
 	}
 }
 
+// start is one start the limiter recorded: its time and its place in the
+// ring.
+type start struct {
+	at time.Time
+	i  int // -1: not in the ring (no limit)
+}
+
 // Start blocks until one more start keeps at most n starts in the guard's
-// window, records it and returns its time: call it right before the
-// request is sent. It waits at most one window.
-func (l *limiter) Start(ctx context.Context) (time.Time, error) {
+// window, records it and returns it: call it right before the request is
+// sent. It waits at most one window.
+func (l *limiter) Start(ctx context.Context) (start, error) {
 	for {
 		l.mu.Lock()
 		now := l.now()
 		n := cap(l.ring)
+		st := start{at: now, i: -1}
 		var wait time.Duration
 		switch {
 		case n == 0:
 		case len(l.ring) < n:
+			st.i = len(l.ring)
 			l.ring = append(l.ring, now)
 		default:
 			if wait = l.ring[l.head].Add(l.window).Sub(now); wait <= 0 {
+				st.i = l.head
 				l.ring[l.head] = now
 				l.head = (l.head + 1) % n
 			}
@@ -175,13 +185,25 @@ func (l *limiter) Start(ctx context.Context) (time.Time, error) {
 		if wait <= 0 {
 			l.onStart(now)
 			l.mu.Unlock()
-			return now, nil
+			return st, nil
 		}
 		l.mu.Unlock()
 		if err := l.sleep(ctx, wait); err != nil {
-			return time.Time{}, err
+			return start{}, err
 		}
 	}
+}
+
+// Wrote moves start st to t, when its request was written whole, if that
+// is later: a request the scheduler held between the stamp and the wire
+// then holds the next starts back as it should. Later starts never
+// overtake a moved one in the ring, so the check stays on the safe side.
+func (l *limiter) Wrote(st start, t time.Time) {
+	l.mu.Lock()
+	if st.i >= 0 && st.i < len(l.ring) && l.ring[st.i].Equal(st.at) && t.After(st.at) {
+		l.ring[st.i] = t
+	}
+	l.mu.Unlock()
 }
 
 // Throttled takes a throttle answer to the attempt started at started.
@@ -197,8 +219,14 @@ func (l *limiter) Throttled(started time.Time) {
 	}
 	now := l.now()
 	if !math.IsInf(l.max, 1) {
-		l.high = l.paceAt(now)
-		l.cut = max(paceFloor, min(l.high*paceCut, l.max))
+		p := l.paceAt(now)
+		if l.streak == 0 {
+			// The first of a streak: the account took calls up to about
+			// here. In a storm (throttles in a row, nothing else between)
+			// this stays, so the pace comes back quickly when it ends.
+			l.high = p
+		}
+		l.cut = max(paceFloor, min(p*paceCut, l.max))
 		l.cuts++
 		l.lowest = min(l.lowest, l.cut)
 	}

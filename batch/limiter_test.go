@@ -105,8 +105,8 @@ func fakeLimiter(qps float64) (*limiter, *fakeClock) {
 	return l, c
 }
 
-// start takes one slot and one start.
-func start(t *testing.T, l *limiter) time.Time {
+// take takes one slot and one start.
+func take(t *testing.T, l *limiter) time.Time {
 	t.Helper()
 	if err := l.Wait(context.Background()); err != nil {
 		t.Fatal(err)
@@ -115,7 +115,7 @@ func start(t *testing.T, l *limiter) time.Time {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return s
+	return s.at
 }
 
 // With a fake clock: slots evenly spaced at the rate the window allows,
@@ -124,7 +124,7 @@ func TestLimiterSlots(t *testing.T) {
 	l, _ := fakeLimiter(4)
 	var got []time.Time
 	for range 13 {
-		got = append(got, start(t, l))
+		got = append(got, take(t, l))
 	}
 	if n := maxInWindow(got, time.Second); n > 4 {
 		t.Errorf("%d in one second at qps 4: %v", n, got)
@@ -154,7 +154,7 @@ func TestLimiterGuardHoldsWindowAfterLateStart(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		got = append(got, s)
+		got = append(got, s.at)
 	}
 	if n := maxInWindow(got, time.Second+windowMargin); n > 4 {
 		t.Errorf("%d starts in one window after late starts: %v", n, got)
@@ -169,8 +169,8 @@ func TestLimiterGuardHoldsWindowAfterLateStart(t *testing.T) {
 // again; the pace climbs back to --qps while none come.
 func TestLimiterAdaptsToThrottles(t *testing.T) {
 	l, c := fakeLimiter(20)
-	s1 := start(t, l)
-	s2 := start(t, l)
+	s1 := take(t, l)
+	s2 := take(t, l)
 	l.Throttled(s1)
 	l.Throttled(s2) // the same burst: sent before the cut
 	st := l.stats()
@@ -178,13 +178,13 @@ func TestLimiterAdaptsToThrottles(t *testing.T) {
 		t.Errorf("after one throttle burst: %+v, want 1 cut to 14/s, 2 throttles", st)
 	}
 	before := c.Now()
-	s3 := start(t, l)
+	s3 := take(t, l)
 	if d := s3.Sub(before); d < 100*time.Millisecond {
 		t.Errorf("first start %v after a throttle, want the pause of 100ms", d)
 	}
 	l.Throttled(s3) // a second throttle in a row: a longer pause, a deeper cut
 	before = c.Now()
-	s4 := start(t, l)
+	s4 := take(t, l)
 	if d := s4.Sub(before); d < 200*time.Millisecond {
 		t.Errorf("start %v after a second throttle in a row, want the pause of 200ms", d)
 	}
@@ -192,19 +192,19 @@ func TestLimiterAdaptsToThrottles(t *testing.T) {
 		t.Errorf("after two throttles: %+v", st)
 	}
 	l.Answered(s4) // the streak ends
-	s5 := start(t, l)
+	s5 := take(t, l)
 	l.Throttled(s5)
 	before = c.Now()
-	if s6 := start(t, l); s6.Sub(before) >= 200*time.Millisecond {
+	if s6 := take(t, l); s6.Sub(before) >= 200*time.Millisecond {
 		t.Errorf("pause %v after a streak ended, want the first pause again", s6.Sub(before))
 	}
 
 	// Slots follow the pace: no faster than the cut pace right after it.
 	l2, _ := fakeLimiter(20)
-	l2.Throttled(start(t, l2))
+	l2.Throttled(take(t, l2))
 	var got []time.Time
 	for range 8 {
-		got = append(got, start(t, l2))
+		got = append(got, take(t, l2))
 	}
 	if d := got[len(got)-1].Sub(got[0]) / 7; d < time.Second/15 {
 		t.Errorf("slots %v apart after a cut to 14/s", d)
@@ -218,7 +218,7 @@ func TestLimiterAdaptsToThrottles(t *testing.T) {
 	// And never below the floor.
 	l3, _ := fakeLimiter(20)
 	for range 30 {
-		l3.Throttled(start(t, l3))
+		l3.Throttled(take(t, l3))
 	}
 	if st := l3.stats(); st.Lowest != paceFloor {
 		t.Errorf("lowest pace %v after 30 throttles in a row, want the floor %v", st.Lowest, paceFloor)
@@ -258,13 +258,13 @@ func TestLimiterUnlimited(t *testing.T) {
 	t0 := c.Now()
 	var got []time.Time
 	for range 100 {
-		got = append(got, start(t, l))
+		got = append(got, take(t, l))
 	}
 	if !slices.Equal(got, slices.Repeat([]time.Time{t0}, 100)) {
 		t.Errorf("unlimited starts waited: last at %v", got[99].Sub(t0))
 	}
 	l.Throttled(got[99])
-	if s := start(t, l); s.Sub(t0) < 100*time.Millisecond {
+	if s := take(t, l); s.Sub(t0) < 100*time.Millisecond {
 		t.Errorf("no pause after a throttle without --qps")
 	}
 	if st := l.stats(); st.Cuts != 0 || !math.IsInf(st.Pace, 1) {
@@ -275,8 +275,37 @@ func TestLimiterUnlimited(t *testing.T) {
 // Below 1/s: one start per 1/qps seconds.
 func TestLimiterBelowOnePerSecond(t *testing.T) {
 	l, _ := fakeLimiter(0.5)
-	a, b := start(t, l), start(t, l)
+	a, b := take(t, l), take(t, l)
 	if d := b.Sub(a); d < 2*time.Second {
 		t.Errorf("starts %v apart at 0.5/s", d)
+	}
+}
+
+// A request written late (held between the stamp and the wire) moves its
+// start: the start n places later waits for the window from the write.
+func TestLimiterWroteMovesStart(t *testing.T) {
+	l, c := fakeLimiter(4)
+	if err := l.Wait(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	first, err := l.Start(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	wrote := first.at.Add(300 * time.Millisecond)
+	for range 3 {
+		take(t, l)
+	}
+	l.Wrote(first, wrote)
+	if got := take(t, l); got.Before(wrote.Add(time.Second + windowMargin)) {
+		t.Errorf("fifth start %v after the first was written, want at least the window", got.Sub(wrote))
+	}
+	l.Wrote(first, c.Now()) // the entry was reused: no effect
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for _, s := range l.ring {
+		if s.Equal(c.Now()) && !s.Equal(l.ring[(l.head+3)%4]) {
+			t.Errorf("a stale Wrote moved another start")
+		}
 	}
 }

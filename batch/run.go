@@ -7,6 +7,7 @@ import (
 	"io"
 	"math"
 	"math/rand/v2"
+	"net/http/httptrace"
 	"sort"
 	"strconv"
 	"sync"
@@ -272,14 +273,14 @@ func (r *run) process(it *item) Outcome {
 	var last Answer
 	for {
 		n := calls + 1
-		started, ok := r.startAttempt(idx, n)
+		ctx, started, ok := r.startAttempt(idx, n)
 		if !ok {
 			return r.unfinishedCounts(calls, lost, attempts+throttles, last)
 		}
 		calls = n
 		r.calls.Add(1)
 		r.inFlight.Add(1)
-		ans := r.v.Verify(r.callCtx, it.row.Fields)
+		ans := r.v.Verify(ctx, it.row.Fields)
 		r.inFlight.Add(-1)
 		now := r.cfg.Now()
 		r.sizer.observe(now, now.Sub(started), r.lim.stats().Pace)
@@ -362,35 +363,50 @@ func (r *run) process(it *item) Outcome {
 // stamp, taken and checked against the window last, just before the
 // request is sent (the time from the stamp to the wire is all the window's
 // margin must cover). ok is false when the run stopped first; once the
-// attempt is journaled, it is sent.
-func (r *run) startAttempt(row, n int) (started time.Time, ok bool) {
+// attempt is journaled, it is sent, with ctx.
+//
+// The stamp is taken here, not inside the verifier, so the guard holds for
+// any Verifier; and it comes after the journal's fsync, so the disk's
+// latency is not in the margin. A Verifier that sends HTTP with ctx (as
+// verifier.Client does) also reports, through httptrace, when the request
+// was written whole, and the start moves there: a request the scheduler
+// held back between the stamp and the wire is corrected before the start
+// n places later is checked.
+func (r *run) startAttempt(row, n int) (ctx context.Context, started time.Time, ok bool) {
 	if r.stopped() {
-		return time.Time{}, false
+		return nil, time.Time{}, false
 	}
 	if err := r.lim.Wait(r.stopCtx); err != nil || r.stopped() {
-		return time.Time{}, false
+		return nil, time.Time{}, false
 	}
 	if g := r.cfg.Gate; g != nil {
 		if err := g.Wait(r.stopCtx); err != nil {
 			if r.stopCtx.Err() == nil {
 				r.abortWith(AbortSharedLost, fmt.Sprintf("the shared rate limit is lost: %v", err))
 			}
-			return time.Time{}, false
+			return nil, time.Time{}, false
 		}
 		if r.stopped() {
-			return time.Time{}, false
+			return nil, time.Time{}, false
 		}
 	}
 	if r.cfg.Journal != nil {
 		if err := r.cfg.Journal.Attempt(row, n); err != nil {
 			r.fail(fmt.Errorf("write journal: %w", err))
-			return time.Time{}, false
+			return nil, time.Time{}, false
 		}
 	}
 	// callCtx: the guard waits at most one window, and a journaled
 	// attempt is sent.
-	started, _ = r.lim.Start(r.callCtx)
-	return started, true
+	st, _ := r.lim.Start(r.callCtx)
+	ctx = httptrace.WithClientTrace(r.callCtx, &httptrace.ClientTrace{
+		WroteRequest: func(i httptrace.WroteRequestInfo) {
+			if i.Err == nil {
+				r.lim.Wrote(st, r.cfg.Now())
+			}
+		},
+	})
+	return ctx, st.at, true
 }
 
 func verified(a Answer) Outcome {
