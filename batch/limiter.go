@@ -60,9 +60,9 @@ const windowMargin = 3 * time.Millisecond
 const (
 	paceCut   = 0.7
 	paceFloor = 0.5
-	paceFast  = 2.0
-	paceKnee  = 0.9
-	paceSlow  = 0.25
+	paceFast  = 4.0
+	paceKnee  = 0.95
+	paceSlow  = 0.1
 )
 
 // newLimiter returns the limiter for qps requests a second (<= 0: no

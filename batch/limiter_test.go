@@ -239,9 +239,8 @@ func TestLimiterPaceShape(t *testing.T) {
 		want  float64
 	}{
 		{0, 14},
-		{time.Second, 16},
-		{2 * time.Second, 18},
-		{2*time.Second + 4*time.Second, 18 + 4*paceSlow},
+		{time.Second, 18},
+		{1250*time.Millisecond + 4*time.Second, 19 + 4*paceSlow},
 		{time.Hour, 20},
 	}
 	for _, tc := range cases {

@@ -51,7 +51,9 @@ func Run(ctx context.Context, src Source, v Verifier, sink Sink, cfg Config) (*R
 		tally: map[string]*TallyEntry{},
 		dead:  make(chan struct{}),
 	}
-	r.lim = newLimiter(cfg.QPS, cfg.Now, r.delay)
+	// The pause after the nth throttle in a row: a quarter of the backoff,
+	// as the cut pace already spaces the starts after it.
+	r.lim = newLimiter(cfg.QPS, cfg.Now, func(n int) time.Duration { return r.delay(n) / 4 })
 	if auto {
 		r.sizer = &sizer{n: cfg.Workers, spawn: func(n int) { r.spawn(n) }}
 	}
