@@ -41,7 +41,7 @@ type Progress struct {
 	Errors          int
 	InFlight        int
 	Elapsed         time.Duration
-	Pace            float64 // the adapted rate now, requests a second; +Inf with no --qps
+	PaceMilli       int     // the adapted rate now, in thousandths of a request a second (counts only: no float); 0 with no --qps
 	PaceCuts        int     // times a throttle cut the pace so far
 	Throttled       int     // throttle answers so far
 }

@@ -191,7 +191,7 @@ func TestSizer(t *testing.T) {
 		s.spawn = func(int) {}
 		at := time.Unix(0, 0)
 		// 20/s paced, 2 s latency: 20 × 2 × 1.5 + 2 = 62 workers.
-		for i := range 400 {
+		for i := range 800 {
 			s.observe(at.Add(time.Duration(i)*50*time.Millisecond), 2*time.Second, 20)
 		}
 		if n := s.workers(); n != 62 {

@@ -578,11 +578,19 @@ func (r *run) emit(it *item) error {
 		Errors:          rep.Errors,
 		InFlight:        int(r.inFlight.Load()),
 		Elapsed:         r.cfg.Now().Sub(rep.StartedAt),
-		Pace:            ps.Pace,
+		PaceMilli:       paceMilli(ps.Pace),
 		PaceCuts:        ps.Cuts,
 		Throttled:       ps.Throttled,
 	})
 	return nil
+}
+
+// paceMilli is pace in thousandths, 0 for no limit.
+func paceMilli(pace float64) int {
+	if math.IsInf(pace, 1) {
+		return 0
+	}
+	return int(math.Round(pace * 1000))
 }
 
 // sortedTally orders the tally by code: 0, -1, -2, … then anything else.

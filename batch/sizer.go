@@ -15,8 +15,9 @@ const littleHeadroom = 1.5
 // most once a second, starts workers up to pace × latency × headroom
 // (capped by MaxWorkers). Latency also grows when the run itself is the
 // bottleneck (CPU, a local simulator), where more workers only add memory:
-// so when a growth did not raise the rate of answers, the pool stays as it
-// is until the latency has grown by half again. Safe for concurrent use.
+// so once a growth (a doubling at most) did not raise the rate of answers
+// by half, the pool grows no more unless the pace holds (then growing to
+// Little's figure costs little). Safe for concurrent use.
 type sizer struct {
 	spawn func(n int) // starts n workers; called from a worker
 
@@ -27,7 +28,7 @@ type sizer struct {
 	checkAt   time.Time
 	doneAt    int     // answers at checkAt
 	rateGrown float64 // answers a second before the last growth; 0: none yet
-	frozenLat float64 // the latency when growth stopped helping; 0: not frozen
+	frozenLat float64 // the latency when growth stopped helping; 0: still growing
 }
 
 // observe takes one answer that took lat, at now, with the pool paced at
@@ -46,16 +47,15 @@ func (s *sizer) observe(now time.Time, lat time.Duration, pace float64) {
 	if s.checkAt.IsZero() {
 		s.checkAt, s.doneAt = now, s.done
 	}
+	// Look at least twice the latency apart, so that the answers of the
+	// workers started last time are in.
 	elapsed := now.Sub(s.checkAt)
-	if elapsed < time.Second {
+	if elapsed < max(time.Second, time.Duration(2*s.lat*float64(time.Second))) {
 		s.mu.Unlock()
 		return
 	}
 	rate := float64(s.done-s.doneAt) / elapsed.Seconds()
 	s.checkAt, s.doneAt = now, s.done
-	if s.frozenLat > 0 && s.lat > 1.5*s.frozenLat {
-		s.frozenLat, s.rateGrown = 0, 0
-	}
 	need := MaxWorkers
 	if !math.IsInf(pace, 1) {
 		need = min(MaxWorkers, int(math.Ceil(pace*s.lat*littleHeadroom))+2)
@@ -66,7 +66,7 @@ func (s *sizer) observe(now time.Time, lat time.Duration, pace float64) {
 	case rate >= 0.95*pace:
 		add = min(need, 2*s.n) - s.n // the pace holds: more headroom costs little
 	case s.frozenLat > 0:
-	case s.rateGrown > 0 && rate < 1.1*s.rateGrown:
+	case s.rateGrown > 0 && rate < 1.5*s.rateGrown:
 		s.frozenLat = s.lat // the last growth did not help: the calls wait on something else
 	default:
 		add = min(need, 2*s.n) - s.n
