@@ -41,9 +41,9 @@ type Progress struct {
 	Errors          int
 	InFlight        int
 	Elapsed         time.Duration
-	PaceMilli       int     // the adapted rate now, in thousandths of a request a second (counts only: no float); 0 with no --qps
-	PaceCuts        int     // times a throttle cut the pace so far
-	Throttled       int     // throttle answers so far
+	PaceMilli       int // the adapted rate now, in thousandths of a request a second (counts only: no float); 0 with no --qps
+	PaceCuts        int // times a throttle cut the pace so far
+	Throttled       int // throttle answers so far
 }
 
 // Config holds the options of one run.
