@@ -42,18 +42,26 @@ type Progress struct {
 	Errors          int
 	InFlight        int
 	Elapsed         time.Duration
+	PaceMilli       int // the adapted rate now, in thousandths of a request a second (counts only: no float); 0 with no --qps
+	PaceCuts        int // times a throttle cut the pace so far
+	Throttled       int // throttle answers so far
 }
 
 // Config holds the options of one run.
 type Config struct {
 	QPS          float64       // requests started per second, at most; <= 0: no limit
-	Workers      int           // concurrent requests; 0: auto (QPS × Timeout, so the rate holds at any latency up to Timeout)
-	Attempts     int           // attempts per row in this run for retryable answers (--retries); 0: 5
-	Timeout      time.Duration // one request, as the verifier enforces it; used for auto workers; 0: 10 s
+	Workers      int           // concurrent requests; 0: auto (AutoWorkers to start, then grown by Little's law from the latency seen, up to MaxWorkers)
+	Attempts     int           // attempts per row in this run for retryable answers (--retries), throttles not counted; 0: 5
+	Timeout      time.Duration // one request, as the verifier enforces it; 0: 10 s
 	BackoffBase  time.Duration // first retry delay; 0: 250 ms
 	BackoffMax   time.Duration // longest retry delay; 0: 10 s
 	BreakerLimit int           // consecutive attempts without a final answer before the run aborts; 0: 50
 	Window       int           // reorder window in rows; 0: 4096 + workers
+	StallLimit   time.Duration // the run aborts when no call got a final answer for this long; 0: 5 minutes
+
+	// Gate, when set, admits every attempt's start after the run's own
+	// limiter: the budget shared by every run on the account (SPEC 12).
+	Gate StartGate
 
 	Journal Journal // nil: no journal
 	Resume  *Resume // nil: nothing to resume
@@ -105,8 +113,11 @@ func (c Config) withDefaults() Config {
 	if c.BreakerLimit <= 0 {
 		c.BreakerLimit = 50
 	}
+	if c.StallLimit <= 0 {
+		c.StallLimit = 5 * time.Minute
+	}
 	if c.Workers <= 0 {
-		c.Workers = AutoWorkers(c.QPS, c.Timeout)
+		c.Workers = AutoWorkers(c.QPS)
 	}
 	if c.Window <= 0 {
 		c.Window = 4096 + c.Workers
@@ -120,13 +131,14 @@ func (c Config) withDefaults() Config {
 	return c
 }
 
-// AutoWorkers is the worker count that holds qps when every call takes as
-// long as timeout (Little's law: in flight = rate × latency), at least 4 and
-// at most MaxWorkers. With no rate limit it is 64.
-func AutoWorkers(qps float64, timeout time.Duration) int {
+// AutoWorkers is the worker count an auto-sized run starts with: what
+// holds qps at a latency of one second with half again as many for
+// headroom (Little's law: in flight = rate × latency), at least 4 and at
+// most 64; with no rate limit, 64. The run grows it from the latency it
+// sees (see sizer).
+func AutoWorkers(qps float64) int {
 	if qps <= 0 || math.IsInf(qps, 1) {
 		return 64
 	}
-	w := int(math.Ceil(qps*timeout.Seconds())) + 1
-	return max(4, min(w, MaxWorkers))
+	return max(4, min(int(math.Ceil(qps*littleHeadroom))+2, 64))
 }

@@ -91,7 +91,7 @@ func (r *run) reserve(it *item, calls, lost, attempts int, last Answer) (slot, O
 	ok, err := r.budget.acquire(r.stopCtx)
 	if err != nil || !ok {
 		if err == nil && !r.stopped() {
-			r.abortAs(AbortBudget, fmt.Sprintf("budget reached: %d calls charged or possibly charged, the most allowed is %d", r.budget.spent(), r.cfg.MaxCharged))
+			r.abortWith(AbortBudget, fmt.Sprintf("budget reached: %d calls charged or possibly charged, the most allowed is %d", r.budget.spent(), r.cfg.MaxCharged))
 		}
 		return s, r.unfinishedCounts(calls, lost, attempts, last), false
 	}
@@ -182,5 +182,5 @@ func (r *run) memoryLost(what string, err error) {
 	if r.stopped() && (errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)) {
 		return
 	}
-	r.abortAs(AbortSharedLost, fmt.Sprintf("memory of earlier answers: could not %s: %v", what, err))
+	r.abortWith(AbortSharedLost, fmt.Sprintf("memory of earlier answers: could not %s: %v", what, err))
 }

@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"math/rand/v2"
+	"net/http/httptrace"
 	"sort"
 	"strconv"
 	"sync"
@@ -39,13 +41,13 @@ func Run(ctx context.Context, src Source, v Verifier, sink Sink, cfg Config) (*R
 	if cfg.Memory != nil && cfg.Endpoint == "" {
 		return nil, errors.New("batch: a run with a memory of earlier answers needs Config.Endpoint: answers are reused only from the endpoint that gave them")
 	}
+	auto := cfg.Workers <= 0
 	cfg = cfg.withDefaults()
 	r := &run{
 		cfg:    cfg,
 		src:    src,
 		v:      v,
 		sink:   sink,
-		lim:    newLimiter(cfg.QPS, cfg.Now),
 		dedupe: newDedupe(cfg.Repeats),
 		work:   make(chan *item, cfg.Workers),
 		done:   make(chan *item, cfg.Window),
@@ -61,6 +63,13 @@ func Run(ctx context.Context, src Source, v Verifier, sink Sink, cfg Config) (*R
 		tally: map[string]*TallyEntry{},
 		dead:  make(chan struct{}),
 	}
+	// The pause after the nth throttle in a row: a quarter of the backoff,
+	// as the cut pace already spaces the starts after it.
+	r.lim = newLimiter(cfg.QPS, cfg.Now, func(n int) time.Duration { return r.delay(n) / 4 })
+	if auto {
+		r.sizer = &sizer{n: cfg.Workers, spawn: func(n int) { r.spawn(n) }}
+	}
+	r.lastFinal.Store(cfg.Now().UnixNano())
 	if cfg.Resume != nil {
 		r.resume = *cfg.Resume
 		r.rep.Resumed = len(r.resume.Final) > 0 || len(r.resume.Carry) > 0
@@ -96,6 +105,8 @@ type run struct {
 	v      Verifier
 	sink   Sink
 	lim    *limiter
+	sizer  *sizer // nil: a fixed number of workers
+	spawn  func(n int)
 	dedupe *dedupe
 	resume Resume
 	budget *budget // nil: no --max-charged
@@ -109,6 +120,7 @@ type run struct {
 	window chan struct{} // bounds rows between the producer and the collector
 
 	consecutive atomic.Int64 // attempts without a final answer, pool-wide (circuit breaker)
+	lastFinal   atomic.Int64 // Config.Now of the last final answer, unix nanoseconds
 	calls       atomic.Int64 // attempts sent in this run
 	inFlight    atomic.Int64
 
@@ -127,16 +139,21 @@ type run struct {
 func (r *run) execute(ctx context.Context) (*Report, error) {
 	r.retried = map[string]int{}
 	var workers sync.WaitGroup
-	for range r.cfg.Workers {
-		workers.Add(1)
-		go func() {
-			defer workers.Done()
-			for it := range r.work {
-				it.out = r.process(it)
-				r.done <- it
-			}
-		}()
+	// Called before the first worker and then only from a worker, so
+	// workers.Add never races with workers.Wait at zero.
+	r.spawn = func(n int) {
+		for range n {
+			workers.Add(1)
+			go func() {
+				defer workers.Done()
+				for it := range r.work {
+					it.out = r.process(it)
+					r.done <- it
+				}
+			}()
+		}
 	}
+	r.spawn(r.cfg.Workers)
 	readErr := make(chan error, 1)
 	go func() {
 		err := r.produce()
@@ -161,6 +178,14 @@ func (r *run) execute(ctx context.Context) (*Report, error) {
 	rep.Retried = r.retried
 	rep.PossiblyCharged += rep.UnknownResults
 	rep.Tally = sortedTally(r.tally)
+	ps := r.lim.stats()
+	rep.Throttled, rep.PaceCuts, rep.Workers = ps.Throttled, ps.Cuts, r.cfg.Workers
+	if !math.IsInf(ps.Lowest, 1) {
+		rep.LowestQPS = ps.Lowest
+	}
+	if r.sizer != nil {
+		rep.Workers = r.sizer.workers()
+	}
 	r.mu.Lock()
 	reason, code, fatal := r.abortReason, r.abortCode, r.fatal
 	r.mu.Unlock()
@@ -237,11 +262,9 @@ func (r *run) carry(it *item) {
 // stopped reports whether no new request may be sent.
 func (r *run) stopped() bool { return r.stopCtx.Err() != nil }
 
-// abort stops the run for reason (the first reason wins).
-func (r *run) abort(reason string) { r.abortAs("", reason) }
-
-// abortAs stops the run for reason, with its AbortCode (the first wins).
-func (r *run) abortAs(code AbortCode, reason string) {
+// abortWith stops the run for reason, code saying it as data (the first
+// reason wins).
+func (r *run) abortWith(code AbortCode, reason string) {
 	r.mu.Lock()
 	if r.abortReason == "" && r.fatal == nil {
 		r.abortReason, r.abortCode = reason, code
@@ -261,12 +284,18 @@ func (r *run) fail(err error) {
 	r.stop(err)
 }
 
+// maxRowThrottles bounds the throttled attempts of one row, which do not
+// use up its --retries: a busy account slows the run, it does not fail
+// rows (the pause and the pace are pool-wide, and the run aborts when no
+// call got a final answer for Config.StallLimit).
+const maxRowThrottles = 100
+
 // process sends one row until it has a final answer, its attempts run out,
 // or the run stops.
 func (r *run) process(it *item) Outcome {
 	idx := it.row.Index
 	c := r.resume.Carry[idx]
-	calls, lost, attempts := c.Calls, c.Lost, 0
+	calls, lost, attempts, throttles := c.Calls, c.Lost, 0, 0
 	var last Answer
 	if o, ok := r.recall(it); !ok || o != nil {
 		if !ok {
@@ -276,46 +305,48 @@ func (r *run) process(it *item) Outcome {
 		return *o
 	}
 	for {
-		if r.stopped() {
-			return r.unfinishedCounts(calls, lost, attempts, last)
-		}
-		s, o, ok := r.reserve(it, calls, lost, attempts, last)
+		s, o, ok := r.reserve(it, calls, lost, attempts+throttles, last)
 		if !ok {
 			return o
 		}
-		if err := r.lim.Wait(r.stopCtx); err != nil || r.stopped() {
-			r.release(s)
-			return r.unfinishedCounts(calls, lost, attempts, last)
-		}
 		n := calls + 1
-		if r.cfg.Journal != nil {
-			if err := r.cfg.Journal.Attempt(idx, n); err != nil {
-				r.release(s)
-				r.fail(fmt.Errorf("write journal: %w", err))
-				return r.unfinishedCounts(calls, lost, attempts, last)
-			}
+		ctx, started, ok := r.startAttempt(idx, n)
+		if !ok {
+			r.release(s)
+			return r.unfinishedCounts(calls, lost, attempts+throttles, last)
 		}
-		calls, attempts = n, attempts+1
+		calls = n
 		r.calls.Add(1)
 		r.inFlight.Add(1)
-		ans := r.v.Verify(r.callCtx, it.row.Fields)
+		ans := r.v.Verify(ctx, it.row.Fields)
 		r.inFlight.Add(-1)
+		now := r.cfg.Now()
+		r.sizer.observe(now, now.Sub(started), r.lim.stats().Pace)
 		last = ans
 		it.code = answerCode(ans)
 		r.settle(s, ans)
+		if ans.Class == ClassThrottle {
+			throttles++
+			r.lim.Throttled(started)
+		} else {
+			attempts++
+			r.lim.Answered(started)
+		}
 
 		exhausted := attempts >= r.cfg.Attempts
 		var out Outcome
 		switch ans.Class {
-		case ClassCharged, ClassFree, ClassUnknown:
+		case ClassCharged, ClassFree, ClassUnknown, ClassRowError:
 			r.consecutive.Store(0)
-			out = verified(ans)
-			out.AnsweredAt = r.cfg.Now().UTC()
-		case ClassRowError:
-			r.consecutive.Store(0)
-			out = Outcome{Status: StatusError, Charged: ChargedNo, RequestID: ans.RequestID, Error: ans.ErrorText()}
+			r.lastFinal.Store(now.UnixNano())
+			if ans.Class == ClassRowError {
+				out = Outcome{Status: StatusError, Charged: ChargedNo, RequestID: ans.RequestID, Error: ans.ErrorText()}
+			} else {
+				out = verified(ans)
+				out.AnsweredAt = now.UTC()
+			}
 		case ClassBusy:
-			r.breaker(ans)
+			r.breaker(ans, now)
 			if !exhausted {
 				r.answered(idx, n)
 				r.countRetried(ans)
@@ -331,10 +362,19 @@ func (r *run) process(it *item) Outcome {
 			if IsLocalFailure(ans.Code) {
 				code = AbortLocal
 			}
-			r.abortAs(code, ans.ErrorText())
-			return r.unfinishedCounts(calls, lost, attempts, ans)
-		case ClassRetry, ClassThrottle, ClassLost:
-			r.breaker(ans)
+			r.abortWith(code, ans.ErrorText())
+			return r.unfinishedCounts(calls, lost, attempts+throttles, ans)
+		case ClassThrottle:
+			r.answered(idx, n)
+			r.breaker(ans, now)
+			if throttles < maxRowThrottles {
+				r.countRetried(ans)
+				continue // the limiter holds the retry: the pause is pool-wide
+			}
+			out = Outcome{Status: StatusError, Charged: ChargedNo, RequestID: ans.RequestID,
+				Error: fmt.Sprintf("no final answer after %d throttled attempts; last: %s", throttles, ans.ErrorText())}
+		case ClassRetry, ClassLost:
+			r.breaker(ans, now)
 			if ans.Class == ClassLost {
 				lost++
 			} else {
@@ -342,11 +382,7 @@ func (r *run) process(it *item) Outcome {
 			}
 			if !exhausted {
 				r.countRetried(ans)
-				if ans.Class == ClassThrottle {
-					r.lim.Pause(r.delay(attempts))
-				} else {
-					r.backoff(attempts)
-				}
+				r.backoff(attempts)
 				continue
 			}
 			out = Outcome{Status: StatusError, Charged: ChargedNo, RequestID: ans.RequestID,
@@ -356,7 +392,7 @@ func (r *run) process(it *item) Outcome {
 			}
 		default:
 			r.fail(fmt.Errorf("verifier returned an answer of class %v for row %d", ans.Class, it.row.Line))
-			return r.unfinishedCounts(calls, lost, attempts, ans)
+			return r.unfinishedCounts(calls, lost, attempts+throttles, ans)
 		}
 		out.Calls, out.Lost = calls, lost
 		if r.cfg.Journal != nil {
@@ -369,6 +405,57 @@ func (r *run) process(it *item) Outcome {
 		}
 		return out
 	}
+}
+
+// startAttempt admits attempt n of row: a slot from the limiter, then the
+// shared gate, then the attempt made durable in the journal, then the start
+// stamp, taken and checked against the window last, just before the
+// request is sent (the time from the stamp to the wire is all the window's
+// margin must cover). ok is false when the run stopped first; once the
+// attempt is journaled, it is sent, with ctx.
+//
+// The stamp is taken here, not inside the verifier, so the guard holds for
+// any Verifier; and it comes after the journal's fsync, so the disk's
+// latency is not in the margin. A Verifier that sends HTTP with ctx (as
+// verifier.Client does) also reports, through httptrace, when the request
+// was written whole, and the start moves there: a request the scheduler
+// held back between the stamp and the wire is corrected before the start
+// n places later is checked.
+func (r *run) startAttempt(row, n int) (ctx context.Context, started time.Time, ok bool) {
+	if r.stopped() {
+		return nil, time.Time{}, false
+	}
+	if err := r.lim.Wait(r.stopCtx); err != nil || r.stopped() {
+		return nil, time.Time{}, false
+	}
+	if g := r.cfg.Gate; g != nil {
+		if err := g.Wait(r.stopCtx); err != nil {
+			if r.stopCtx.Err() == nil {
+				r.abortWith(AbortSharedLost, fmt.Sprintf("the shared rate limit is lost: %v", err))
+			}
+			return nil, time.Time{}, false
+		}
+		if r.stopped() {
+			return nil, time.Time{}, false
+		}
+	}
+	if r.cfg.Journal != nil {
+		if err := r.cfg.Journal.Attempt(row, n); err != nil {
+			r.fail(fmt.Errorf("write journal: %w", err))
+			return nil, time.Time{}, false
+		}
+	}
+	// callCtx: the guard waits at most one window, and a journaled
+	// attempt is sent.
+	st, _ := r.lim.Start(r.callCtx)
+	ctx = httptrace.WithClientTrace(r.callCtx, &httptrace.ClientTrace{
+		WroteRequest: func(i httptrace.WroteRequestInfo) {
+			if i.Err == nil {
+				r.lim.Wrote(st, r.cfg.Now())
+			}
+		},
+	})
+	return ctx, st.at, true
 }
 
 func verified(a Answer) Outcome {
@@ -419,11 +506,18 @@ func (r *run) answered(row, n int) {
 	}
 }
 
-// breaker counts an attempt without a final answer and aborts the run
-// when too many come in a row.
-func (r *run) breaker(a Answer) {
-	if n := r.consecutive.Add(1); n == int64(r.cfg.BreakerLimit) {
-		r.abort(fmt.Sprintf("circuit breaker: %d consecutive attempts without a final answer; last: %s", n, a.ErrorText()))
+// breaker counts an answer that is not final, at now, and aborts the run
+// when BreakerLimit of them come in a row or no call got a final answer
+// for StallLimit. Throttles do not count towards BreakerLimit: a busy
+// account slows the run, and only StallLimit ends it.
+func (r *run) breaker(a Answer, now time.Time) {
+	if a.Class != ClassThrottle {
+		if n := r.consecutive.Add(1); n == int64(r.cfg.BreakerLimit) {
+			r.abortWith(AbortBreaker, fmt.Sprintf("circuit breaker: %d consecutive attempts without a final answer; last: %s", n, a.ErrorText()))
+		}
+	}
+	if d := now.Sub(time.Unix(0, r.lastFinal.Load())); d >= r.cfg.StallLimit {
+		r.abortWith(AbortBreaker, fmt.Sprintf("circuit breaker: no call got a final answer for %v; last: %s", d.Round(time.Second), a.ErrorText()))
 	}
 }
 
@@ -551,6 +645,7 @@ func (r *run) emit(it *item) error {
 // progress reports a snapshot after each finished row arrives.
 func (r *run) progress(answered int) {
 	rep := r.rep
+	ps := r.lim.stats()
 	r.cfg.Progress(Progress{
 		Done:            rep.Rows,
 		Answered:        answered,
@@ -560,7 +655,18 @@ func (r *run) progress(answered int) {
 		Errors:          rep.Errors,
 		InFlight:        int(r.inFlight.Load()),
 		Elapsed:         r.cfg.Now().Sub(rep.StartedAt),
+		PaceMilli:       paceMilli(ps.Pace),
+		PaceCuts:        ps.Cuts,
+		Throttled:       ps.Throttled,
 	})
+}
+
+// paceMilli is pace in thousandths, 0 for no limit.
+func paceMilli(pace float64) int {
+	if math.IsInf(pace, 1) {
+		return 0
+	}
+	return int(math.Round(pace * 1000))
 }
 
 // sortedTally orders the tally by code: 0, -1, -2, … then anything else.

@@ -241,6 +241,10 @@ type Report struct {
 	AbortReason     string         `json:"abort_reason"`
 	AbortCode       AbortCode      `json:"abort_code,omitempty"`
 	Interrupted     bool           `json:"interrupted"`
+	Throttled       int            `json:"throttled"`  // RequestLimitExceeded answers (retried, not charged)
+	PaceCuts        int            `json:"pace_cuts"`  // times a throttle cut the pace
+	LowestQPS       float64        `json:"lowest_qps"` // the lowest pace of the run; QPS when never cut (0 with no --qps)
+	Workers         int            `json:"workers"`    // the most workers the run had
 	ExitCode        int            `json:"exit_code"`
 }
 

@@ -6,7 +6,7 @@
 # Environment: RATE_ROWS (calls of the rate benchmark, 2000), OWN_ROWS (rows of
 # the own-cost benchmark, 200000 or ROWS if smaller), REPEAT (runs of each
 # timing of check and of the writer; the fastest counts, 3), SKIP (space-separated
-# names to skip: check writer rate owncost verify).
+# names to skip: check writer rate rate_hog owncost verify).
 #
 # Everything goes to bench-out/ (git-ignored): the inputs, generated once per
 # size; every raw figure in results.txt; CPU profiles (*.prof) with their top
@@ -98,12 +98,23 @@ if ! skip writer; then
 	done
 fi
 
-# 1. the rate at 20 qps, latency uniform 0.05-2 s, RATE_ROWS calls.
+# 1. the rate at 20 qps, latency uniform 0.05-2 s, RATE_ROWS calls, the
+# journal on disk in bench-out; then again with a CPU hog (one `yes` per
+# core) beside it (rate_hog; SKIP=rate_hog to leave it out).
 if ! skip rate; then
 	log "rate: $RATE_ROWS calls at 20 qps (about $(( RATE_ROWS / 20 )) s; load $(cut -d' ' -f1 /proc/loadavg))"
-	line=$("$OUT/pipeline" -mode rate -rows "$RATE_ROWS" -qps 20 -latmin 50ms -latmax 2s)
+	line=$("$OUT/pipeline" -mode rate -rows "$RATE_ROWS" -qps 20 -latmin 50ms -latmax 2s -out "$OUT")
 	record rate "$line"
 	log "rate: $line"
+	if ! skip rate_hog; then
+		hogs=()
+		for _ in $(seq "$(nproc)"); do yes > /dev/null & hogs+=($!); done
+		log "rate with ${#hogs[@]} CPU hogs: $RATE_ROWS calls at 20 qps"
+		line=$("$OUT/pipeline" -mode rate -rows "$RATE_ROWS" -qps 20 -latmin 50ms -latmax 2s -out "$OUT") || true
+		kill "${hogs[@]}"
+		record rate_hog "$line"
+		log "rate_hog: $line"
+	fi
 fi
 
 # 2. own cost: reader -> batch (journal on) -> client -> unthrottled simulator

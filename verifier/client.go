@@ -9,6 +9,8 @@ import (
 	"net/http"
 	"strings"
 	"time"
+
+	"github.com/bankcard4e/bankcard4e/batch"
 )
 
 // The API this client calls.
@@ -134,9 +136,11 @@ func encryptionKey(cfg Config) (*EncryptionKey, error) {
 // NewTransport returns the transport a Client uses by default: TLS 1.2 or
 // later with certificate verification, the proxy from the environment
 // (HTTPS_PROXY, NO_PROXY, as net/http reads them),
-// bounded dial and handshake times, and enough idle connections per host
-// for hundreds of calls in flight. It speaks HTTP/1.1, so every call has a
-// connection of its own and a lost answer loses only that call.
+// bounded dial and handshake times, and as many idle connections per host
+// as a run can have workers (batch.MaxWorkers), so every worker's
+// connection is kept for its next call instead of redialled (against the
+// service, every redial is a TLS handshake). It speaks HTTP/1.1, so every
+// call has a connection of its own and a lost answer loses only that call.
 func NewTransport() *http.Transport {
 	return &http.Transport{
 		Proxy: http.ProxyFromEnvironment,
@@ -146,8 +150,8 @@ func NewTransport() *http.Transport {
 		}).DialContext,
 		TLSClientConfig:     &tls.Config{MinVersion: tls.VersionTLS12},
 		TLSHandshakeTimeout: 10 * time.Second,
-		MaxIdleConns:        1024,
-		MaxIdleConnsPerHost: 512,
+		MaxIdleConns:        batch.MaxWorkers,
+		MaxIdleConnsPerHost: batch.MaxWorkers,
 		IdleConnTimeout:     30 * time.Second, // below common server keep-alive limits: a reused connection the server just closed would lose a call
 		// A proxy's refusal becomes a *ProxyError: a 407 aborts the run
 		// at once instead of being retried as a service failure.

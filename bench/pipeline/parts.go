@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"io"
+	"net/http/httptrace"
 	"strconv"
 	"sync/atomic"
 	"syscall"
@@ -45,6 +46,7 @@ type recorder struct {
 	n      atomic.Int64
 	starts []int64        // unix nanoseconds, by call number
 	latest []atomic.Int64 // unix nanoseconds of each row's latest call, by the row's number in its bank card (memSource rows)
+	wrote  []atomic.Int64 // unix nanoseconds when that call's request was written whole (httptrace), when recorded
 }
 
 func (r *recorder) Verify(ctx context.Context, f batch.Fields) batch.Answer {
@@ -54,6 +56,11 @@ func (r *recorder) Verify(ctx context.Context, f batch.Fields) batch.Answer {
 	}
 	if i, err := strconv.Atoi(f.BankCard[4:]); err == nil && i < len(r.latest) {
 		r.latest[i].Store(now) // the last attempt: the one the simulator accepted
+		if i < len(r.wrote) {
+			ctx = httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{
+				WroteRequest: func(httptrace.WroteRequestInfo) { r.wrote[i].Store(time.Now().UnixNano()) },
+			})
+		}
 	}
 	return r.v.Verify(ctx, f)
 }
