@@ -411,8 +411,11 @@ func TestRunMemoryLost(t *testing.T) {
 				t.Errorf("aborted %v code %q reason %q", rep.Aborted, rep.AbortCode, rep.AbortReason)
 			}
 			sent := sim.Stats().Requests
-			if op == "reserve" && sent != 5 {
-				t.Errorf("%d calls sent, want 5: a call went out without its card reservation", sent)
+			// Five reservations succeed; the sixth fails and stops the run.
+			// A reserved call may or may not still go out, but none
+			// without its reservation.
+			if op == "reserve" && sent > 5 {
+				t.Errorf("%d calls sent, want at most 5: a call went out without its card reservation", sent)
 			}
 			if sent > 5+cfg.Workers+throttled {
 				t.Errorf("%d calls sent after the memory failed", sent)

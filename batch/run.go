@@ -65,7 +65,9 @@ func Run(ctx context.Context, src Source, v Verifier, sink Sink, cfg Config) (*R
 	}
 	// The pause after the nth throttle in a row: a quarter of the backoff,
 	// as the cut pace already spaces the starts after it.
-	r.lim = newLimiter(cfg.QPS, cfg.Now, func(n int) time.Duration { return r.delay(n) / 4 })
+	// The limiter paces in wall-clock time, whatever Config.Now says: it
+	// sleeps for real, and a test's frozen clock must not hold it forever.
+	r.lim = newLimiter(cfg.QPS, time.Now, func(n int) time.Duration { return r.delay(n) / 4 })
 	if auto {
 		r.sizer = &sizer{n: cfg.Workers, spawn: func(n int) { r.spawn(n) }}
 	}
@@ -320,8 +322,9 @@ func (r *run) process(it *item) Outcome {
 		r.inFlight.Add(1)
 		ans := r.v.Verify(ctx, it.row.Fields)
 		r.inFlight.Add(-1)
+		wall := time.Now() // started is the limiter's wall-clock stamp
+		r.sizer.observe(wall, wall.Sub(started), r.lim.stats().Pace)
 		now := r.cfg.Now()
-		r.sizer.observe(now, now.Sub(started), r.lim.stats().Pace)
 		last = ans
 		it.code = answerCode(ans)
 		r.settle(s, ans)
@@ -451,7 +454,7 @@ func (r *run) startAttempt(row, n int) (ctx context.Context, started time.Time, 
 	ctx = httptrace.WithClientTrace(r.callCtx, &httptrace.ClientTrace{
 		WroteRequest: func(i httptrace.WroteRequestInfo) {
 			if i.Err == nil {
-				r.lim.Wrote(st, r.cfg.Now())
+				r.lim.Wrote(st, time.Now())
 			}
 		},
 	})
