@@ -2,8 +2,11 @@ package batch
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
+	mrand "math/rand/v2"
 	"time"
 )
 
@@ -42,8 +45,13 @@ func (r *run) recall(it *item) (*Outcome, bool) {
 	if r.cfg.ReuseWithin <= 0 {
 		return nil, true
 	}
+	return r.lookup(it)
+}
+
+// lookup is recall's look in the memory, for a row whose key is known.
+func (r *run) lookup(it *item) (*Outcome, bool) {
 	since := r.cfg.Now().Add(-r.cfg.ReuseWithin)
-	rem, ok, err := m.Lookup(r.stopCtx, it.mkey, r.cfg.Endpoint, since)
+	rem, ok, err := r.cfg.Memory.Lookup(r.stopCtx, it.mkey, r.cfg.Endpoint, since)
 	if err != nil {
 		r.memoryLost("look up an answer", err)
 		return nil, false
@@ -59,6 +67,92 @@ func (r *run) recall(it *item) (*Outcome, bool) {
 		RequestID:   rem.RequestID,
 		AnsweredAt:  rem.AnsweredAt.UTC(),
 	}, true
+}
+
+// Claims (SPEC sections 1 and 11: several runs sharing one memory never
+// pay twice for a row within the reuse window). Before every attempt the
+// worker takes or renews the row's claim under the run's holder ID, then
+// looks the row up once more, and sends only when the claim is its own
+// and the row is still unanswered. While another run holds the row, the
+// worker waits, looking the row up every claimPollMin to claimPollMax
+// (jittered), until that run records the answer (the row is reused) or
+// its claim expires (the worker claims it and sends). A row that ends
+// without an answer to record is unclaimed; one whose answer is recorded
+// is unclaimed by Record. With ReuseWithin 0 nothing is claimed: every
+// row is paid for, as asked.
+
+// The wait between looks at a row another run holds (variables so that
+// tests may shorten them).
+var (
+	claimPollMin = 250 * time.Millisecond
+	claimPollMax = time.Second
+)
+
+// newHolder is a random run ID, the holder of the run's claims: no
+// personal data, distinct across runs and hosts.
+func newHolder() string {
+	var b [16]byte
+	rand.Read(b[:]) // never fails (crypto/rand)
+	return hex.EncodeToString(b[:])
+}
+
+// lease is how long a claim lasts unless renewed: longer than what one
+// attempt may take after the claim (the budget's and the rate's waits,
+// then the call, each bounded by about Timeout).
+func (r *run) lease() time.Duration { return max(2*time.Minute, 3*r.cfg.Timeout) }
+
+// hold makes the row's claim this run's before an attempt, taking or
+// renewing it, and waits while another run holds it. It returns the
+// reused outcome when the row was answered by another run, nil when the
+// row may be sent (the claim is this run's and the row is unanswered),
+// and false when the run stopped (or the memory failed) first.
+func (r *run) hold(it *item) (*Outcome, bool) {
+	m := r.cfg.Memory
+	if m == nil || r.cfg.ReuseWithin <= 0 {
+		return nil, true
+	}
+	for {
+		got, _, err := m.Claim(r.stopCtx, it.mkey, r.cfg.Endpoint, r.holder, r.cfg.Now(), r.lease())
+		if err != nil {
+			r.memoryLost("claim a row", err)
+			return nil, false
+		}
+		if got {
+			it.claimed = true
+		} else {
+			// Another run holds it: nothing of this run's to end. (Only
+			// when this run's claim expired between attempts.)
+			it.claimed = false
+		}
+		// Claimed or not, the row may have been answered since it was
+		// last looked up: a run that answered it has ended its claim.
+		o, ok := r.lookup(it)
+		if !ok || o != nil {
+			return o, ok // a claim of this run is ended by process
+		}
+		if got {
+			return nil, true
+		}
+		d := claimPollMin
+		if claimPollMax > claimPollMin {
+			d += mrand.N(claimPollMax - claimPollMin + 1)
+		}
+		if err := sleepCtx(r.stopCtx, d); err != nil || r.stopped() {
+			return nil, false
+		}
+	}
+}
+
+// unclaim ends the row's claim when this run holds it: the row ends
+// without an answer recorded.
+func (r *run) unclaim(it *item) {
+	if !it.claimed {
+		return
+	}
+	it.claimed = false
+	if err := r.cfg.Memory.Unclaim(r.callCtx, it.mkey, r.cfg.Endpoint, r.holder); err != nil {
+		r.memoryLost("end a row's claim", err)
+	}
 }
 
 // remember records a final Result of this run in the memory.
@@ -77,7 +171,9 @@ func (r *run) remember(it *item, o Outcome) {
 	})
 	if err != nil {
 		r.memoryLost("record an answer", err)
+		return
 	}
+	it.claimed = false // Record ended it
 }
 
 // reserve takes what one attempt needs before it is sent: its place in

@@ -58,8 +58,9 @@ func Run(ctx context.Context, src Source, v Verifier, sink Sink, cfg Config) (*R
 			StartedAt: cfg.Now().UTC(),
 			QPS:       cfg.QPS,
 		},
-		tally: map[string]*TallyEntry{},
-		dead:  make(chan struct{}),
+		tally:  map[string]*TallyEntry{},
+		dead:   make(chan struct{}),
+		holder: newHolder(),
 	}
 	if cfg.Resume != nil {
 		r.resume = *cfg.Resume
@@ -88,6 +89,9 @@ type item struct {
 	code  string    // the code of the row's last answer, for by_error
 	mkey  MemoryKey // the row's key in the memory of earlier answers
 	ckey  MemoryKey // its card's key, for the card guard
+	// claimed: this run holds the row's claim in the memory (process
+	// ends it unless Record did).
+	claimed bool
 }
 
 type run struct {
@@ -99,6 +103,7 @@ type run struct {
 	dedupe *dedupe
 	resume Resume
 	budget *budget // nil: no --max-charged
+	holder string  // this run's ID in the memory's row claims
 
 	callCtx context.Context
 	stopCtx context.Context
@@ -275,9 +280,20 @@ func (r *run) process(it *item) Outcome {
 		o.Calls, o.Lost = calls, lost
 		return *o
 	}
+	defer r.unclaim(it) // unless its answer was recorded
 	for {
 		if r.stopped() {
 			return r.unfinishedCounts(calls, lost, attempts, last)
+		}
+		if o, ok := r.hold(it); !ok || o != nil {
+			if !ok {
+				return r.unfinishedCounts(calls, lost, attempts, last)
+			}
+			o.Calls, o.Lost = calls, lost // answered by another run meanwhile
+			if lost > 0 {
+				o.Charged = ChargedUnknown
+			}
+			return *o
 		}
 		s, o, ok := r.reserve(it, calls, lost, attempts, last)
 		if !ok {

@@ -15,12 +15,14 @@ import (
 // Memory is a batch.Memory held in process, for tests of the run: it keeps
 // the contract of the interface (the newest answer per key and endpoint
 // since a time, card reservations counted in a sliding 24 hours and
-// released by ID) and counts what was asked of it. Fail, when set, is
+// released by ID, row claims judged by the now they are given) and counts
+// what was asked of it. Fail, when set, is
 // asked before every operation and its error returned instead. Safe for
 // concurrent use.
 type Memory struct {
 	// Fail, when non-nil, is called with the operation's name ("lookup",
-	// "record", "reserve", "release", "prune") before it runs; a non-nil
+	// "record", "claim", "unclaim", "reserve", "release", "prune") before
+	// it runs; a non-nil
 	// error is returned as the operation's.
 	Fail func(op string) error
 
@@ -29,9 +31,20 @@ type Memory struct {
 	mu      sync.Mutex
 	entries map[batch.MemoryKey][]batch.Remembered
 	cards   map[batch.MemoryKey][]cardCall
+	claims  map[claimKey]claim
 	nextID  int
 	ops     map[string]int
 	closed  bool
+}
+
+type claimKey struct {
+	key      batch.MemoryKey
+	endpoint string
+}
+
+type claim struct {
+	holder string
+	until  time.Time
 }
 
 type cardCall struct {
@@ -44,6 +57,7 @@ func NewMemory() *Memory {
 	m := &Memory{
 		entries: map[batch.MemoryKey][]batch.Remembered{},
 		cards:   map[batch.MemoryKey][]cardCall{},
+		claims:  map[claimKey]claim{},
 		ops:     map[string]int{},
 	}
 	copy(m.secret[:], "fake memory secret, tests only..")
@@ -114,7 +128,7 @@ func (m *Memory) Lookup(ctx context.Context, key batch.MemoryKey, endpoint strin
 	return best, ok, nil
 }
 
-// Record stores r for key.
+// Record stores r for key and ends every claim on key for r.Endpoint.
 func (m *Memory) Record(ctx context.Context, key batch.MemoryKey, r batch.Remembered) error {
 	if err := m.begin(ctx, "record"); err != nil {
 		return err
@@ -122,7 +136,51 @@ func (m *Memory) Record(ctx context.Context, key batch.MemoryKey, r batch.Rememb
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.entries[key] = append(m.entries[key], r)
+	delete(m.claims, claimKey{key, r.Endpoint})
 	return nil
+}
+
+// Claim takes or renews key's claim for endpoint for holder until
+// now+lease, unless another holder's claim ends after now.
+func (m *Memory) Claim(ctx context.Context, key batch.MemoryKey, endpoint, holder string, now time.Time, lease time.Duration) (bool, time.Time, error) {
+	if err := m.begin(ctx, "claim"); err != nil {
+		return false, time.Time{}, err
+	}
+	if holder == "" || lease <= 0 {
+		return false, time.Time{}, errors.New("fake memory: claim needs a holder and a positive lease")
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	k := claimKey{key, endpoint}
+	if c, ok := m.claims[k]; ok && c.holder != holder && c.until.After(now) {
+		m.ops["claim refused"]++
+		return false, c.until, nil
+	}
+	until := now.Add(lease)
+	m.claims[k] = claim{holder: holder, until: until}
+	return true, until, nil
+}
+
+// Unclaim ends holder's claim on key for endpoint, if it is holder's.
+func (m *Memory) Unclaim(ctx context.Context, key batch.MemoryKey, endpoint, holder string) error {
+	if err := m.begin(ctx, "unclaim"); err != nil {
+		return err
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	k := claimKey{key, endpoint}
+	if c, ok := m.claims[k]; ok && c.holder == holder {
+		delete(m.claims, k)
+	}
+	return nil
+}
+
+// Claims returns how many row claims are held (expired ones included,
+// until Record, Unclaim or a new Claim replaces them).
+func (m *Memory) Claims() int {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return len(m.claims)
 }
 
 // ReserveCard counts a call for card when fewer than max were counted in
@@ -215,7 +273,8 @@ func (m *Memory) Close() error {
 	return nil
 }
 
-// Ops returns how many times op was asked ("lookup", "record", …).
+// Ops returns how many times op was asked ("lookup", "record", …), and
+// "claim refused": claims refused because another holder held the row.
 func (m *Memory) Ops(op string) int {
 	m.mu.Lock()
 	defer m.mu.Unlock()
