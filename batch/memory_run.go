@@ -33,22 +33,16 @@ type slot struct {
 // reused: not -18 (busy) nor -19 (no verdict yet).
 func reusable(result string) bool { return result != "" && result != "-18" && result != "-19" }
 
-// recall looks the row up in the memory. It returns the reused outcome
-// when an answer may be reused, nil when the row must be sent, and false
-// when the run stopped (or the memory failed) before it knew.
-func (r *run) recall(it *item) (*Outcome, bool) {
-	m := r.cfg.Memory
-	if m == nil {
-		return nil, true
+// rowKey sets the row's key in the memory, when there is one.
+func (r *run) rowKey(it *item) {
+	if m := r.cfg.Memory; m != nil {
+		it.mkey = m.RowKey(it.row.Fields)
 	}
-	it.mkey = m.RowKey(it.row.Fields)
-	if r.cfg.ReuseWithin <= 0 {
-		return nil, true
-	}
-	return r.lookup(it)
 }
 
-// lookup is recall's look in the memory, for a row whose key is known.
+// lookup looks the row up in the memory. It returns the reused outcome
+// when an answer may be reused, nil when there is none, and false when
+// the run stopped (or the memory failed) before it knew.
 func (r *run) lookup(it *item) (*Outcome, bool) {
 	since := r.cfg.Now().Add(-r.cfg.ReuseWithin)
 	rem, ok, err := r.cfg.Memory.Lookup(r.stopCtx, it.mkey, r.cfg.Endpoint, since)
@@ -72,8 +66,11 @@ func (r *run) lookup(it *item) (*Outcome, bool) {
 // Claims (SPEC sections 1 and 11: several runs sharing one memory never
 // pay twice for a row within the reuse window). Before every attempt the
 // worker takes or renews the row's claim under the run's holder ID, then
-// looks the row up once more, and sends only when the claim is its own
-// and the row is still unanswered. While another run holds the row, the
+// looks the row up, and sends only when the claim is its own and the row
+// is still unanswered. (Claiming first and looking up after costs a
+// reused row a claim and an unclaim, but a sent row one lookup only: a
+// lookup before the claim would have to be repeated after it, since the
+// answer may be recorded in between.) While another run holds the row, the
 // worker waits, looking the row up every claimPollMin to claimPollMax
 // (jittered), until that run records the answer (the row is reused) or
 // its claim expires (the worker claims it and sends). A row that ends
@@ -101,12 +98,13 @@ func newHolder() string {
 // then the call, each bounded by about Timeout).
 func (r *run) lease() time.Duration { return max(2*time.Minute, 3*r.cfg.Timeout) }
 
-// hold makes the row's claim this run's before an attempt, taking or
-// renewing it, and waits while another run holds it. It returns the
-// reused outcome when the row was answered by another run, nil when the
-// row may be sent (the claim is this run's and the row is unanswered),
-// and false when the run stopped (or the memory failed) first.
-func (r *run) hold(it *item) (*Outcome, bool) {
+// recall is what the memory says before an attempt: it returns the
+// reused outcome when the memory holds an answer that may be reused
+// (recorded earlier, or by another run meanwhile), nil when the row may
+// be sent, and false when the run stopped (or the memory failed) first.
+// With reuse on it first makes the row's claim this run's, taking or
+// renewing it, and waits while another run holds it.
+func (r *run) recall(it *item) (*Outcome, bool) {
 	m := r.cfg.Memory
 	if m == nil || r.cfg.ReuseWithin <= 0 {
 		return nil, true

@@ -273,26 +273,18 @@ func (r *run) process(it *item) Outcome {
 	c := r.resume.Carry[idx]
 	calls, lost, attempts := c.Calls, c.Lost, 0
 	var last Answer
-	if o, ok := r.recall(it); !ok || o != nil {
-		if !ok {
-			return r.unfinishedCounts(calls, lost, 0, last)
-		}
-		o.Calls, o.Lost = calls, lost
-		return *o
-	}
+	r.rowKey(it)
 	defer r.unclaim(it) // unless its answer was recorded
 	for {
 		if r.stopped() {
 			return r.unfinishedCounts(calls, lost, attempts, last)
 		}
-		if o, ok := r.hold(it); !ok || o != nil {
+		// The memory's answer, or the row's claim before the attempt.
+		if o, ok := r.recall(it); !ok || o != nil {
 			if !ok {
 				return r.unfinishedCounts(calls, lost, attempts, last)
 			}
-			o.Calls, o.Lost = calls, lost // answered by another run meanwhile
-			if lost > 0 {
-				o.Charged = ChargedUnknown
-			}
+			o.Calls, o.Lost = calls, lost
 			return *o
 		}
 		s, o, ok := r.reserve(it, calls, lost, attempts, last)
