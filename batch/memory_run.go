@@ -115,13 +115,9 @@ func (r *run) recall(it *item) (*Outcome, bool) {
 			r.memoryLost("claim a row", err)
 			return nil, false
 		}
-		if got {
-			it.claimed = true
-		} else {
-			// Another run holds it: nothing of this run's to end. (Only
-			// when this run's claim expired between attempts.)
-			it.claimed = false
-		}
+		// Refused: another run holds it, and nothing is this run's to end
+		// (when this run held it, its claim expired between attempts).
+		it.claimed = got
 		// Claimed or not, the row may have been answered since it was
 		// last looked up: a run that answered it has ended its claim.
 		o, ok := r.lookup(it)
