@@ -78,15 +78,15 @@ func TestConcurrentRunsPayOnce(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			calls := &callCounter{}
 			sim, url := fake.StartSimulator(t, simulator.Config{Inject: calls.inject})
-			CheckPayOnce(t, fake.NewMemory(), sim, url, calls, common, tc.a, tc.b)
+			checkPayOnce(t, fake.NewMemory(), sim, url, calls, common, tc.a, tc.b)
 		})
 	}
 }
 
-// CheckPayOnce runs lists a and b at once against mem and the simulator
+// checkPayOnce runs lists a and b at once against mem and the simulator
 // at url (whose requests calls counts) and checks that no row was paid
 // twice and common's rows were reused by one of the two runs.
-func CheckPayOnce(t *testing.T, mem batch.Memory, sim *simulator.Simulator, url string, calls *callCounter, common, a, b []batch.Fields) {
+func checkPayOnce(t *testing.T, mem batch.Memory, sim *simulator.Simulator, url string, calls *callCounter, common, a, b []batch.Fields) {
 	t.Helper()
 	clk := &clock{t: time.Date(2026, 12, 1, 22, 0, 0, 0, time.UTC)}
 	ctx := context.Background()

@@ -3,7 +3,6 @@ package shared
 import (
 	"context"
 	"fmt"
-	"io"
 	"sync"
 	"testing"
 	"time"
@@ -11,8 +10,6 @@ import (
 	"github.com/bankcard4e/bankcard4e/batch"
 	"github.com/bankcard4e/bankcard4e/internal/fake"
 	"github.com/bankcard4e/bankcard4e/internal/redistest"
-	"github.com/bankcard4e/bankcard4e/verifier"
-	"github.com/bankcard4e/bankcard4e/verifier/simulator"
 )
 
 // TestMemoryClaims: the contract of Claim and Unclaim, on two Memory
@@ -127,132 +124,20 @@ func TestMemoryClaimLost(t *testing.T) {
 	}
 }
 
-// listSource serves rows made from fields.
-type listSource struct {
-	fields []batch.Fields
-	i      int
-}
-
-func (s *listSource) Header() batch.Header {
-	return batch.Header{Cells: []string{"Name", "BankCard", "Phone", "IdCard"}, Name: 0, BankCard: 1, Phone: 2, IDCard: 3, CertType: -1}
-}
-func (s *listSource) Blank() int { return 0 }
-func (s *listSource) Next() (batch.Row, error) {
-	if s.i >= len(s.fields) {
-		return batch.Row{}, io.EOF
-	}
-	f := s.fields[s.i]
-	s.i++
-	return batch.Row{Index: s.i - 1, Line: s.i + 1, Cells: []string{f.Name, f.BankCard, f.Phone, f.IDCard}, Fields: f}, nil
-}
-
-type outcomes struct{ got []batch.Outcome }
-
-func (s *outcomes) Write(r *batch.Result) error { s.got = append(s.got, r.Outcome); return nil }
-
 // TestSharedMemoryRunsPayOnce: two runs at once, each with its own client
 // and its own connection to one Redis memory, over lists of 200 rows with
-// 100 in common (first in both, so the two runs race for each), against
-// one service: each row is paid for once; the copies of the run that did
-// not pay are reused.
+// 100 in common, against one service: each row is paid for once; the
+// copies of the run that did not pay are reused. No claim is left after.
 func TestSharedMemoryRunsPayOnce(t *testing.T) {
 	srv := redistest.Start(t, redistest.Options{})
-	var mu sync.Mutex
-	calls := map[string]int{}
-	sim, url := fake.StartSimulator(t, simulator.Config{Inject: func(f batch.Fields, _ int) *simulator.Injection {
-		mu.Lock()
-		calls[f.BankCard]++
-		mu.Unlock()
-		return nil
-	}})
-	people := func(from, n int) []batch.Fields {
-		out := make([]batch.Fields, n)
-		for i := range out {
-			out[i] = fake.Person(from + i)
-		}
-		return out
-	}
-	common := people(5000, 100)
-	lists := [2][]batch.Fields{append(append([]batch.Fields(nil), common...), people(6000, 100)...), append(append([]batch.Fields(nil), common...), people(7000, 100)...)}
-	var reps [2]*batch.Report
-	var outs [2][]batch.Outcome
-	var wg sync.WaitGroup
-	for i := range lists {
-		mem := openMemory(t, srv, 0, 0)
-		v, err := verifier.New(verifier.Config{
-			Endpoint:   url,
-			Credential: verifier.Credential{SecretID: simulator.LocalSecretID, SecretKey: simulator.LocalSecretKey},
-			Timeout:    5 * time.Second,
-		})
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(v.CloseIdleConnections)
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			s := &outcomes{}
-			rep, err := batch.Run(context.Background(), &listSource{fields: lists[i]}, v, s, batch.Config{
-				Workers: 8, Attempts: 1, Memory: mem, Endpoint: url, ReuseWithin: 12 * time.Hour,
-			})
-			if err != nil {
-				t.Error(err)
-				return
-			}
-			reps[i], outs[i] = rep, s.got
-		}()
-	}
-	wg.Wait()
-	if reps[0] == nil || reps[1] == nil {
-		t.FailNow()
-	}
-	by := [2]map[string]batch.Outcome{{}, {}}
-	for i := range lists {
-		if reps[i].Aborted || len(outs[i]) != len(lists[i]) {
-			t.Fatalf("run %d aborted (%q) or wrote %d rows", i, reps[i].AbortReason, len(outs[i]))
-		}
-		for j, f := range lists[i] {
-			by[i][f.BankCard] = outs[i][j]
-		}
-	}
-	free := 0 // -18 and -19 answers are never reused: the other run may send them again
-	requests := 0
-	for _, l := range lists {
-		for _, f := range l {
-			a, b := by[0][f.BankCard], by[1][f.BankCard]
-			nonReusable := a.Result == "-18" || a.Result == "-19" || b.Result == "-18" || b.Result == "-19"
-			if n := calls[f.BankCard]; n != 1 && !(nonReusable && n == 2) {
-				t.Errorf("row %s: %d calls, want 1", f.BankCard, n)
-			}
-		}
-	}
-	for _, f := range common {
-		a, b := by[0][f.BankCard], by[1][f.BankCard]
-		if a.Result == "-18" || a.Result == "-19" {
-			free++
-			continue
-		}
-		if a.Status == batch.StatusReused {
-			a, b = b, a
-		}
-		if a.Status != batch.StatusVerified || b.Status != batch.StatusReused || b.RequestID != a.RequestID || b.Calls != 0 {
-			t.Errorf("row %s: %+v and %+v; want one verified and the other reused with its RequestId", f.BankCard, a, b)
-		}
-	}
-	for _, n := range calls {
-		requests += n
-	}
-	if free > 10 {
-		t.Fatalf("%d common rows got -18 or -19: the test shows little", free)
-	}
-	if got := sim.Stats().Requests; got != 300+free || requests != got {
-		t.Errorf("the service got %d requests (%d counted) for 300 distinct rows (%d common -18/-19)", got, requests, free)
-	}
-	if reps[0].Reused+reps[1].Reused != 100-free {
-		t.Errorf("reused %d+%d, want %d", reps[0].Reused, reps[1].Reused, 100-free)
-	}
-	// No claim left behind, and none under a readable name.
+	fake.CheckRunsPayOnce(t, openMemory(t, srv, 0, 0), openMemory(t, srv, 0, 0))
 	if keys := rawClient(t, srv, 0).Keys(context.Background(), claimPrefix+"*").Val(); len(keys) != 0 {
-		t.Errorf("%d claims left after both runs: %v", len(keys), keys[:min(3, len(keys))])
+		t.Errorf("%d claims left after both runs", len(keys))
 	}
+}
+
+// TestMemoryClaimContract: the contract check every batch.Memory passes.
+func TestMemoryClaimContract(t *testing.T) {
+	srv := redistest.Start(t, redistest.Options{})
+	fake.CheckClaims(t, openMemory(t, srv, 0, 0), time.Now())
 }

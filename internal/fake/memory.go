@@ -5,11 +5,15 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"errors"
+	"io"
 	"strconv"
 	"sync"
+	"testing"
 	"time"
 
 	"github.com/bankcard4e/bankcard4e/batch"
+	"github.com/bankcard4e/bankcard4e/verifier"
+	"github.com/bankcard4e/bankcard4e/verifier/simulator"
 )
 
 // Memory is a batch.Memory held in process, for tests of the run: it keeps
@@ -307,3 +311,203 @@ func (m *Memory) Entries() []batch.Remembered {
 }
 
 var _ batch.Memory = (*Memory)(nil)
+
+// CheckClaims tests m against the contract of batch.Memory's Claim,
+// Unclaim and Record (all but expiry, which each store judges by its own
+// clock and tests apart): take, refuse another holder, renew, compare and
+// delete, Record ends every holder's claim, one winner among many at
+// once. m must be empty of claims; now is passed to Claim.
+func CheckClaims(t testing.TB, m batch.Memory, now time.Time) {
+	t.Helper()
+	ctx := context.Background()
+	const ep, ep2 = "https://claims.example:443", "http://127.0.0.1:1"
+	k, k2, k3 := m.RowKey(Person(900001)), m.RowKey(Person(900002)), m.RowKey(Person(900003))
+	lease := 2 * time.Minute
+	claim := func(name string, key batch.MemoryKey, endpoint, holder string, wantOK bool) {
+		t.Helper()
+		ok, until, err := m.Claim(ctx, key, endpoint, holder, now, lease)
+		switch {
+		case err != nil:
+			t.Errorf("%s: Claim: %v", name, err)
+		case ok != wantOK:
+			t.Errorf("%s: Claim = %v, want %v", name, ok, wantOK)
+		case ok && !until.Equal(now.Add(lease)):
+			t.Errorf("%s: claim held until %v, want now+lease %v", name, until, now.Add(lease))
+		case !ok && (!until.After(now) || until.After(now.Add(lease))):
+			t.Errorf("%s: refused with the other claim's end %v, want within (%v, %v]", name, until, now, now.Add(lease))
+		}
+	}
+	unclaim := func(key batch.MemoryKey, endpoint, holder string) {
+		t.Helper()
+		if err := m.Unclaim(ctx, key, endpoint, holder); err != nil {
+			t.Errorf("Unclaim(%s): %v", holder, err)
+		}
+	}
+	claim("first", k, ep, "A", true)
+	claim("another holder", k, ep, "B", false)
+	claim("another row", k2, ep, "B", true)
+	claim("another endpoint", k, ep2, "B", true)
+	claim("renewal", k, ep, "A", true)
+	unclaim(k, ep, "B") // not B's: left as it is
+	claim("after another's Unclaim", k, ep, "B", false)
+	unclaim(k, ep, "A")
+	claim("after the holder's Unclaim", k, ep, "B", true)
+	unclaim(k3, ep, "A") // none held: no error
+	if err := m.Record(ctx, k, batch.Remembered{Result: "0", Charged: batch.ChargedYes, RequestID: "claims-1", AnsweredAt: time.Now().UTC(), Endpoint: ep}); err != nil {
+		t.Fatalf("Record: %v", err)
+	}
+	claim("after Record", k, ep, "C", true)
+	claim("other endpoint's claim kept by Record", k, ep2, "D", false)
+
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	won := 0
+	for i := range 32 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			ok, _, err := m.Claim(ctx, k3, ep, "holder-"+strconv.Itoa(i), now, lease)
+			if err != nil {
+				t.Error(err)
+			}
+			if ok {
+				mu.Lock()
+				won++
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	if won != 1 {
+		t.Errorf("%d of 32 holders took one claim at once, want 1", won)
+	}
+}
+
+// CheckRunsPayOnce runs two lists of 200 rows with 100 in common (first
+// in both, so the runs race for each) at once against one simulator,
+// each run with its own client and its own batch.Memory, a and b (two
+// handles on one store, as two processes would have), and checks that
+// no row was paid twice: one call per row (a -18 or -19 answer, free and
+// never reused, may be sent once by each), and the copy of the run that
+// did not pay reused with the other's RequestId.
+func CheckRunsPayOnce(t testing.TB, a, b batch.Memory) {
+	t.Helper()
+	var mu sync.Mutex
+	calls := map[string]int{}
+	sim, url := StartSimulator(t, simulator.Config{Inject: func(f batch.Fields, _ int) *simulator.Injection {
+		mu.Lock()
+		calls[f.BankCard]++
+		mu.Unlock()
+		return nil
+	}})
+	people := func(from, n int) []batch.Fields {
+		out := make([]batch.Fields, n)
+		for i := range out {
+			out[i] = Person(from + i)
+		}
+		return out
+	}
+	common := people(5000, 100)
+	lists := [2][]batch.Fields{append(append([]batch.Fields(nil), common...), people(6000, 100)...), append(append([]batch.Fields(nil), common...), people(7000, 100)...)}
+	var reps [2]*batch.Report
+	var outs [2][]batch.Outcome
+	var wg sync.WaitGroup
+	for i, mem := range []batch.Memory{a, b} {
+		v, err := verifier.New(verifier.Config{
+			Endpoint:   url,
+			Credential: verifier.Credential{SecretID: simulator.LocalSecretID, SecretKey: simulator.LocalSecretKey},
+			Timeout:    5 * time.Second,
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(v.CloseIdleConnections)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			s := &outcomeSink{}
+			rep, err := batch.Run(context.Background(), &fieldSource{fields: lists[i]}, v, s, batch.Config{
+				Workers: 8, Attempts: 1, Memory: mem, Endpoint: url, ReuseWithin: 12 * time.Hour,
+			})
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			reps[i], outs[i] = rep, s.got
+		}()
+	}
+	wg.Wait()
+	if reps[0] == nil || reps[1] == nil {
+		t.FailNow()
+	}
+	by := [2]map[string]batch.Outcome{{}, {}}
+	for i := range lists {
+		if reps[i].Aborted || len(outs[i]) != len(lists[i]) {
+			t.Fatalf("run %d aborted (%q) or wrote %d rows", i, reps[i].AbortReason, len(outs[i]))
+		}
+		for j, f := range lists[i] {
+			by[i][f.BankCard] = outs[i][j]
+		}
+	}
+	notReusable := func(o batch.Outcome) bool { return o.Result == "-18" || o.Result == "-19" }
+	mu.Lock()
+	defer mu.Unlock()
+	for _, l := range lists {
+		for _, f := range l {
+			free := notReusable(by[0][f.BankCard]) || notReusable(by[1][f.BankCard])
+			if n := calls[f.BankCard]; n != 1 && !(free && n == 2) {
+				t.Errorf("row %s: %d calls, want 1", f.BankCard, n)
+			}
+		}
+	}
+	free := 0
+	for _, f := range common {
+		x, y := by[0][f.BankCard], by[1][f.BankCard]
+		if notReusable(x) || notReusable(y) {
+			free++
+			continue
+		}
+		if x.Status == batch.StatusReused {
+			x, y = y, x
+		}
+		if x.Status != batch.StatusVerified || y.Status != batch.StatusReused || x.RequestID == "" || y.RequestID != x.RequestID || y.Calls != 0 {
+			t.Errorf("row %s: %+v and %+v; want one verified and the other reused with its RequestId and no call", f.BankCard, x, y)
+		}
+	}
+	if free > len(common)/10 {
+		t.Fatalf("%d common rows got -18 or -19: the check shows little", free)
+	}
+	requests := 0
+	for _, n := range calls {
+		requests += n
+	}
+	if got := sim.Stats().Requests; got != 300+free || requests != got || reps[0].Calls+reps[1].Calls != got {
+		t.Errorf("the service got %d requests (%d counted, the reports %d+%d) for 300 distinct rows (%d common -18/-19)", got, requests, reps[0].Calls, reps[1].Calls, free)
+	}
+	if reps[0].Reused+reps[1].Reused != len(common)-free {
+		t.Errorf("reused %d+%d, want %d", reps[0].Reused, reps[1].Reused, len(common)-free)
+	}
+}
+
+// fieldSource serves rows made from fields.
+type fieldSource struct {
+	fields []batch.Fields
+	i      int
+}
+
+func (s *fieldSource) Header() batch.Header {
+	return batch.Header{Cells: []string{"Name", "BankCard", "Phone", "IdCard"}, Name: 0, BankCard: 1, Phone: 2, IDCard: 3, CertType: -1}
+}
+func (s *fieldSource) Blank() int { return 0 }
+func (s *fieldSource) Next() (batch.Row, error) {
+	if s.i >= len(s.fields) {
+		return batch.Row{}, io.EOF
+	}
+	f := s.fields[s.i]
+	s.i++
+	return batch.Row{Index: s.i - 1, Line: s.i + 1, Cells: []string{f.Name, f.BankCard, f.Phone, f.IDCard}, Fields: f}, nil
+}
+
+type outcomeSink struct{ got []batch.Outcome }
+
+func (s *outcomeSink) Write(r *batch.Result) error { s.got = append(s.got, r.Outcome); return nil }

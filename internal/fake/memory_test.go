@@ -88,6 +88,15 @@ func TestMemoryCards(t *testing.T) {
 	}
 }
 
+func TestCheckClaims(t *testing.T) {
+	CheckClaims(t, NewMemory(), time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC))
+}
+
+func TestCheckRunsPayOnce(t *testing.T) {
+	m := NewMemory()
+	CheckRunsPayOnce(t, m, m)
+}
+
 func TestMemoryClaims(t *testing.T) {
 	ctx := context.Background()
 	m := NewMemory()
