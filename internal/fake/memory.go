@@ -238,7 +238,7 @@ func (m *Memory) ReleaseCard(ctx context.Context, card batch.MemoryKey, id strin
 	return nil
 }
 
-// Prune deletes answers and card calls older than before.
+// Prune deletes answers, card calls and claim ends older than before.
 func (m *Memory) Prune(ctx context.Context, before time.Time) (int, error) {
 	if err := m.begin(ctx, "prune"); err != nil {
 		return 0, err
@@ -256,6 +256,11 @@ func (m *Memory) Prune(ctx context.Context, before time.Time) (int, error) {
 			}
 		}
 		m.entries[k] = keep
+	}
+	for k, c := range m.claims {
+		if c.until.Before(before) {
+			delete(m.claims, k) // a crashed holder's, long expired
+		}
 	}
 	for k, cs := range m.cards {
 		var keep []cardCall
