@@ -52,7 +52,40 @@ type Memory interface {
 	Lookup(ctx context.Context, key MemoryKey, endpoint string, since time.Time) (r Remembered, ok bool, err error)
 	// Record stores a final answer for key. The run never records -18 or
 	// -19 answers or lost calls: they are not reusable.
+	//
+	// Record also ends every claim on key for r.Endpoint, whoever holds
+	// it (Record is not told the holder): once the answer is stored there
+	// is nothing left to wait for, and a run that claims the row later
+	// finds the answer by the Lookup it makes after claiming. The answer
+	// is visible to Lookup no later than the claim is gone.
 	Record(ctx context.Context, key MemoryKey, r Remembered) error
+
+	// Claim takes, or renews, key's claim for endpoint on behalf of
+	// holder, so that concurrent runs sharing the store do not pay twice
+	// for one row (SPEC sections 1 and 11): a run claims a row it did not
+	// find before sending it, looks it up once more, and sends only when
+	// the claim is its own and the row is still not answered.
+	//
+	// Atomically, across every process (and, for a shared store, every
+	// host) using the store: when no claim is held for key and endpoint,
+	// or the claim is holder's own, or another holder's claim has expired
+	// (its end is at or before now), the claim becomes holder's until
+	// now+lease and Claim returns ok true and that time. Otherwise
+	// nothing changes and Claim returns ok false and the end of the other
+	// holder's claim. A store on one host judges expiry with now; a store
+	// shared by hosts may judge it with its own clock, keeping lease as
+	// the claim's length (heldUntil is then now plus what is left). A
+	// holder that crashes leaves a claim that simply expires.
+	//
+	// holder is an opaque run ID (random, no personal data), at most 64
+	// bytes. lease must be positive.
+	Claim(ctx context.Context, key MemoryKey, endpoint, holder string, now time.Time, lease time.Duration) (ok bool, heldUntil time.Time, err error)
+	// Unclaim ends holder's claim on key for endpoint when it is still
+	// holder's (compare and delete, atomically): another holder's claim,
+	// or none, is left as it is and is no error. The run unclaims a row
+	// that ends without an answer to record (an error, -18 or -19, a stop,
+	// an abort, a deferral).
+	Unclaim(ctx context.Context, key MemoryKey, endpoint, holder string) error
 
 	// ReserveCard counts one call for card at now when fewer than max
 	// calls were counted for it in the 24 hours before now, atomically

@@ -2,8 +2,11 @@ package batch
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
+	mrand "math/rand/v2"
 	"time"
 )
 
@@ -30,20 +33,19 @@ type slot struct {
 // reused: not -18 (busy) nor -19 (no verdict yet).
 func reusable(result string) bool { return result != "" && result != "-18" && result != "-19" }
 
-// recall looks the row up in the memory. It returns the reused outcome
-// when an answer may be reused, nil when the row must be sent, and false
-// when the run stopped (or the memory failed) before it knew.
-func (r *run) recall(it *item) (*Outcome, bool) {
-	m := r.cfg.Memory
-	if m == nil {
-		return nil, true
+// rowKey sets the row's key in the memory, when there is one.
+func (r *run) rowKey(it *item) {
+	if m := r.cfg.Memory; m != nil {
+		it.mkey = m.RowKey(it.row.Fields)
 	}
-	it.mkey = m.RowKey(it.row.Fields)
-	if r.cfg.ReuseWithin <= 0 {
-		return nil, true
-	}
+}
+
+// lookup looks the row up in the memory. It returns the reused outcome
+// when an answer may be reused, nil when there is none, and false when
+// the run stopped (or the memory failed) before it knew.
+func (r *run) lookup(it *item) (*Outcome, bool) {
 	since := r.cfg.Now().Add(-r.cfg.ReuseWithin)
-	rem, ok, err := m.Lookup(r.stopCtx, it.mkey, r.cfg.Endpoint, since)
+	rem, ok, err := r.cfg.Memory.Lookup(r.stopCtx, it.mkey, r.cfg.Endpoint, since)
 	if err != nil {
 		r.memoryLost("look up an answer", err)
 		return nil, false
@@ -59,6 +61,92 @@ func (r *run) recall(it *item) (*Outcome, bool) {
 		RequestID:   rem.RequestID,
 		AnsweredAt:  rem.AnsweredAt.UTC(),
 	}, true
+}
+
+// Claims (SPEC sections 1 and 11: several runs sharing one memory never
+// pay twice for a row within the reuse window). Before every attempt the
+// worker takes or renews the row's claim under the run's holder ID, then
+// looks the row up, and sends only when the claim is its own and the row
+// is still unanswered. (Claiming first and looking up after costs a
+// reused row a claim and an unclaim, but a sent row one lookup only: a
+// lookup before the claim would have to be repeated after it, since the
+// answer may be recorded in between.) While another run holds the row, the
+// worker waits, looking the row up every claimPollMin to claimPollMax
+// (jittered), until that run records the answer (the row is reused) or
+// its claim expires (the worker claims it and sends). A row that ends
+// without an answer to record is unclaimed; one whose answer is recorded
+// is unclaimed by Record. With ReuseWithin 0 nothing is claimed: every
+// row is paid for, as asked.
+
+// The wait between looks at a row another run holds (variables so that
+// tests may shorten them).
+var (
+	claimPollMin = 250 * time.Millisecond
+	claimPollMax = time.Second
+)
+
+// newHolder is a random run ID, the holder of the run's claims: no
+// personal data, distinct across runs and hosts.
+func newHolder() string {
+	var b [16]byte
+	rand.Read(b[:]) // never fails (crypto/rand)
+	return hex.EncodeToString(b[:])
+}
+
+// lease is how long a claim lasts unless renewed: longer than what one
+// attempt may take after the claim (the budget's and the rate's waits,
+// then the call, each bounded by about Timeout).
+func (r *run) lease() time.Duration { return max(2*time.Minute, 3*r.cfg.Timeout) }
+
+// recall is what the memory says before an attempt: it returns the
+// reused outcome when the memory holds an answer that may be reused
+// (recorded earlier, or by another run meanwhile), nil when the row may
+// be sent, and false when the run stopped (or the memory failed) first.
+// With reuse on it first makes the row's claim this run's, taking or
+// renewing it, and waits while another run holds it.
+func (r *run) recall(it *item) (*Outcome, bool) {
+	m := r.cfg.Memory
+	if m == nil || r.cfg.ReuseWithin <= 0 {
+		return nil, true
+	}
+	for {
+		got, _, err := m.Claim(r.stopCtx, it.mkey, r.cfg.Endpoint, r.holder, r.cfg.Now(), r.lease())
+		if err != nil {
+			r.memoryLost("claim a row", err)
+			return nil, false
+		}
+		// Refused: another run holds it, and nothing is this run's to end
+		// (when this run held it, its claim expired between attempts).
+		it.claimed = got
+		// Claimed or not, the row may have been answered since it was
+		// last looked up: a run that answered it has ended its claim.
+		o, ok := r.lookup(it)
+		if !ok || o != nil {
+			return o, ok // a claim of this run is ended by process
+		}
+		if got {
+			return nil, true
+		}
+		d := claimPollMin
+		if claimPollMax > claimPollMin {
+			d += mrand.N(claimPollMax - claimPollMin + 1)
+		}
+		if err := sleepCtx(r.stopCtx, d); err != nil || r.stopped() {
+			return nil, false
+		}
+	}
+}
+
+// unclaim ends the row's claim when this run holds it: the row ends
+// without an answer recorded.
+func (r *run) unclaim(it *item) {
+	if !it.claimed {
+		return
+	}
+	it.claimed = false
+	if err := r.cfg.Memory.Unclaim(r.callCtx, it.mkey, r.cfg.Endpoint, r.holder); err != nil {
+		r.memoryLost("end a row's claim", err)
+	}
 }
 
 // remember records a final Result of this run in the memory.
@@ -77,7 +165,9 @@ func (r *run) remember(it *item, o Outcome) {
 	})
 	if err != nil {
 		r.memoryLost("record an answer", err)
+		return
 	}
+	it.claimed = false // Record ended it
 }
 
 // reserve takes what one attempt needs before it is sent: its place in

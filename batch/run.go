@@ -60,8 +60,9 @@ func Run(ctx context.Context, src Source, v Verifier, sink Sink, cfg Config) (*R
 			StartedAt: cfg.Now().UTC(),
 			QPS:       cfg.QPS,
 		},
-		tally: map[string]*TallyEntry{},
-		dead:  make(chan struct{}),
+		tally:  map[string]*TallyEntry{},
+		dead:   make(chan struct{}),
+		holder: newHolder(),
 	}
 	// The pause after the nth throttle in a row: a quarter of the backoff,
 	// as the cut pace already spaces the starts after it.
@@ -99,6 +100,9 @@ type item struct {
 	code  string    // the code of the row's last answer, for by_error
 	mkey  MemoryKey // the row's key in the memory of earlier answers
 	ckey  MemoryKey // its card's key, for the card guard
+	// claimed: this run holds the row's claim in the memory (process
+	// ends it unless Record did).
+	claimed bool
 }
 
 type run struct {
@@ -112,6 +116,7 @@ type run struct {
 	dedupe *dedupe
 	resume Resume
 	budget *budget // nil: no --max-charged
+	holder string  // this run's ID in the memory's row claims
 
 	callCtx context.Context
 	stopCtx context.Context
@@ -299,14 +304,20 @@ func (r *run) process(it *item) Outcome {
 	c := r.resume.Carry[idx]
 	calls, lost, attempts, throttles := c.Calls, c.Lost, 0, 0
 	var last Answer
-	if o, ok := r.recall(it); !ok || o != nil {
-		if !ok {
-			return r.unfinishedCounts(calls, lost, 0, last)
-		}
-		o.Calls, o.Lost = calls, lost
-		return *o
-	}
+	r.rowKey(it)
+	defer r.unclaim(it) // unless its answer was recorded
 	for {
+		if r.stopped() {
+			return r.unfinishedCounts(calls, lost, attempts+throttles, last)
+		}
+		// The memory's answer, or the row's claim before the attempt.
+		if o, ok := r.recall(it); !ok || o != nil {
+			if !ok {
+				return r.unfinishedCounts(calls, lost, attempts+throttles, last)
+			}
+			o.Calls, o.Lost = calls, lost
+			return *o
+		}
 		s, o, ok := r.reserve(it, calls, lost, attempts+throttles, last)
 		if !ok {
 			return o

@@ -274,6 +274,14 @@ CREATE TABLE IF NOT EXISTS cards (
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS cards_card ON cards (card, at);
 CREATE INDEX IF NOT EXISTS cards_at ON cards (at);
+CREATE TABLE IF NOT EXISTS claims (
+	key      BLOB NOT NULL,    -- HMAC-SHA256 of the row's four elements
+	endpoint TEXT NOT NULL,    -- scheme://host:port
+	holder   TEXT NOT NULL,    -- the run holding it: a random id
+	until    INTEGER NOT NULL, -- Unix nanoseconds, UTC: the claim's end
+	PRIMARY KEY (key, endpoint)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS claims_until ON claims (until);
 `
 
 // schemaVersion is stored in meta; a database of a later version is refused.
@@ -417,9 +425,68 @@ func (s *Store) Record(ctx context.Context, key batch.MemoryKey, r batch.Remembe
 		return err
 	}
 	defer s.unlock()
-	_, err := s.record.ExecContext(ctx, key[:], r.Endpoint, nanos(r.AnsweredAt), r.Result, r.Description, string(r.Charged), r.RequestID)
+	// The answer and the end of every claim on it, in one transaction: a
+	// run waiting on the claim finds the answer as soon as the claim is gone.
+	err := s.tx(ctx, func(tx *sql.Tx) error {
+		_, err := tx.StmtContext(ctx, s.record).ExecContext(ctx, key[:], r.Endpoint, nanos(r.AnsweredAt), r.Result, r.Description, string(r.Charged), r.RequestID)
+		if err == nil {
+			_, err = tx.ExecContext(ctx, `DELETE FROM claims WHERE key = ? AND endpoint = ?`, key[:], r.Endpoint)
+		}
+		return err
+	})
 	if err != nil {
 		return fmt.Errorf("memory %q: record: %w", s.path, err)
+	}
+	return nil
+}
+
+// Claim implements batch.Memory: the look at the current claim and the
+// take-or-renew run in one BEGIN IMMEDIATE transaction, so two processes
+// cannot both hold one row. Expiry is judged by now (the run's clock).
+// heldUntil is the claim's end: ours when ok, the other holder's when not.
+func (s *Store) Claim(ctx context.Context, key batch.MemoryKey, endpoint, holder string, now time.Time, lease time.Duration) (bool, time.Time, error) {
+	if lease <= 0 || holder == "" || len(holder) > 64 {
+		return false, time.Time{}, fmt.Errorf("memory %q: claim: want a positive lease and a holder of 1 to 64 bytes", s.path)
+	}
+	if err := s.lock(ctx); err != nil {
+		return false, time.Time{}, err
+	}
+	defer s.unlock()
+	ok, held := false, time.Time{}
+	err := s.tx(ctx, func(tx *sql.Tx) error {
+		var other string
+		var until int64
+		err := tx.QueryRowContext(ctx, `SELECT holder, until FROM claims WHERE key = ? AND endpoint = ?`, key[:], endpoint).Scan(&other, &until)
+		switch {
+		case err == nil && other != holder && until > nanos(now):
+			held = time.Unix(0, until).UTC()
+			return nil
+		case err != nil && !errors.Is(err, sql.ErrNoRows):
+			return err
+		}
+		_, err = tx.ExecContext(ctx, `INSERT INTO claims (key, endpoint, holder, until) VALUES (?, ?, ?, ?)
+			ON CONFLICT (key, endpoint) DO UPDATE SET holder = excluded.holder, until = excluded.until`,
+			key[:], endpoint, holder, nanos(now.Add(lease)))
+		if ok = err == nil; ok {
+			held = now.Add(lease).UTC()
+		}
+		return err
+	})
+	if err != nil {
+		return false, time.Time{}, fmt.Errorf("memory %q: claim: %w", s.path, err)
+	}
+	return ok, held, nil
+}
+
+// Unclaim implements batch.Memory: it deletes the claim only while holder
+// holds it.
+func (s *Store) Unclaim(ctx context.Context, key batch.MemoryKey, endpoint, holder string) error {
+	if err := s.lock(ctx); err != nil {
+		return err
+	}
+	defer s.unlock()
+	if _, err := s.db.ExecContext(ctx, `DELETE FROM claims WHERE key = ? AND endpoint = ? AND holder = ?`, key[:], endpoint, holder); err != nil {
+		return fmt.Errorf("memory %q: unclaim: %w", s.path, err)
 	}
 	return nil
 }
@@ -500,7 +567,10 @@ func (s *Store) Prune(ctx context.Context, before time.Time) (int, error) {
 		if n, err = res.RowsAffected(); err != nil {
 			return err
 		}
-		_, err = tx.ExecContext(ctx, `DELETE FROM cards WHERE at < ?`, nanos(before))
+		if _, err = tx.ExecContext(ctx, `DELETE FROM cards WHERE at < ?`, nanos(before)); err != nil {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, `DELETE FROM claims WHERE until < ?`, nanos(before))
 		return err
 	})
 	if err != nil {

@@ -34,6 +34,9 @@ import (
 //	card:<card key hex>               a sorted set of the calls counted
 //	                                  for one card, by time; expires 24 h
 //	                                  after its newest
+//	claim:<row key hex>:<endpoint hash> a row's claim: the holder's run
+//	                                  ID (random), expiring at the end of
+//	                                  its lease (Redis's clock)
 //
 // The row and card keys are HMAC-SHA256 under the memory key
 // (memory.Keys), so Redis holds no name, ID, card or phone number, nor a
@@ -94,6 +97,7 @@ const (
 	answerIndex  = keyPrefix + "answers"
 	rowIndex     = keyPrefix + "rows"
 	cardPrefix   = keyPrefix + "card:"
+	claimPrefix  = keyPrefix + "claim:"
 )
 
 // answerID names key's answer from endpoint: the member of the index and,
@@ -157,10 +161,13 @@ func (m *Memory) Lookup(ctx context.Context, key batch.MemoryKey, endpoint strin
 // recordScript keeps the newer of the stored and the given answer, sets
 // its expiry and indexes it by time, in one step.
 //
-// KEYS[1] the answer, KEYS[2] the time index, KEYS[3] the row index;
-// ARGV: time (20 digits), expiry (Unix ms), result, description, charged,
+// It also ends the row's claim for the endpoint, whoever holds it.
+//
+// KEYS[1] the answer, KEYS[2] the time index, KEYS[3] the row index,
+// KEYS[4] the claim; ARGV: time (20 digits), expiry (Unix ms), result, description, charged,
 // request id, endpoint, index member, time (Unix ms).
 var recordScript = redis.NewScript(`
+redis.call('DEL', KEYS[4])
 local old = redis.call('HGET', KEYS[1], 't')
 if old and old > ARGV[1] then return 0 end
 redis.call('HSET', KEYS[1], 't', ARGV[1], 'r', ARGV[3], 'd', ARGV[4], 'c', ARGV[5], 'q', ARGV[6], 'e', ARGV[7])
@@ -171,19 +178,72 @@ return 1
 `)
 
 // Record stores a final answer for key, unless one newer from the same
-// endpoint is already there. It expires Retain after r.AnsweredAt; an
-// answer already that old is not stored.
+// endpoint is already there, and ends every claim on key for r.Endpoint
+// (in the same step, so the answer is there when the claim is gone). It
+// expires Retain after r.AnsweredAt; an answer already that old is not
+// stored (its claim is still ended).
 func (m *Memory) Record(ctx context.Context, key batch.MemoryKey, r batch.Remembered) error {
 	at := r.AnsweredAt.UTC()
 	expire := at.Add(m.retain)
-	if !expire.After(time.Now()) {
-		return nil
-	}
 	id := answerID(key, r.Endpoint)
-	err := recordScript.Run(ctx, m.k.c, []string{answerPrefix + id, answerIndex, rowIndex},
+	if !expire.After(time.Now()) {
+		return m.k.wrap(ctx, "record", m.k.c.Del(ctx, claimPrefix+id).Err())
+	}
+	err := recordScript.Run(ctx, m.k.c, []string{answerPrefix + id, answerIndex, rowIndex, claimPrefix + id},
 		nanos(at), expire.UnixMilli(), r.Result, r.Description, string(r.Charged), r.RequestID, r.Endpoint,
 		id, at.UnixMilli()).Err()
 	return m.k.wrap(ctx, "record", err)
+}
+
+// claimScript takes or renews a row's claim: when the key is absent
+// (never claimed, ended, or expired) or holds ARGV[1], it is set to
+// ARGV[1] for ARGV[2] ms and {1, ARGV[2]} is returned; else {0, the
+// other claim's remaining ms}.
+//
+// KEYS[1] the claim; ARGV: holder, lease (ms).
+var claimScript = redis.NewScript(`
+local cur = redis.call('GET', KEYS[1])
+if not cur or cur == ARGV[1] then
+  redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+  return {1, tonumber(ARGV[2])}
+end
+return {0, redis.call('PTTL', KEYS[1])}
+`)
+
+// Claim takes or renews key's claim for endpoint for holder, for lease,
+// unless another holder's claim is unexpired: atomically across every
+// host sharing the Redis (one Lua script). Expiry is Redis's own (PX), so
+// the hosts' clocks need not agree; now only dates heldUntil (now plus
+// what is left of the claim).
+func (m *Memory) Claim(ctx context.Context, key batch.MemoryKey, endpoint, holder string, now time.Time, lease time.Duration) (bool, time.Time, error) {
+	if holder == "" || len(holder) > 64 || lease <= 0 {
+		return false, time.Time{}, fmt.Errorf("claim: a holder of 1 to 64 bytes and a positive lease are needed (lease %v)", lease)
+	}
+	ms := max(lease.Milliseconds(), 1)
+	v, err := claimScript.Run(ctx, m.k.c, []string{claimPrefix + answerID(key, endpoint)}, holder, ms).Int64Slice()
+	if err != nil {
+		return false, time.Time{}, m.k.wrap(ctx, "claim", err)
+	}
+	if len(v) != 2 {
+		return false, time.Time{}, m.k.wrap(ctx, "claim", fmt.Errorf("unexpected reply %v", v))
+	}
+	left := time.Duration(max(v[1], 0)) * time.Millisecond
+	return v[0] == 1, now.Add(left), nil
+}
+
+// unclaimScript deletes KEYS[1] when it holds ARGV[1].
+var unclaimScript = redis.NewScript(`
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+  return redis.call('DEL', KEYS[1])
+end
+return 0
+`)
+
+// Unclaim ends holder's claim on key for endpoint when it is still
+// holder's (compare and delete, one Lua script).
+func (m *Memory) Unclaim(ctx context.Context, key batch.MemoryKey, endpoint, holder string) error {
+	err := unclaimScript.Run(ctx, m.k.c, []string{claimPrefix + answerID(key, endpoint)}, holder).Err()
+	return m.k.wrap(ctx, "unclaim", err)
 }
 
 // reserveScript is the card guard: drop the calls older than the window,

@@ -5,22 +5,28 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"errors"
+	"io"
 	"strconv"
 	"sync"
+	"testing"
 	"time"
 
 	"github.com/bankcard4e/bankcard4e/batch"
+	"github.com/bankcard4e/bankcard4e/verifier"
+	"github.com/bankcard4e/bankcard4e/verifier/simulator"
 )
 
 // Memory is a batch.Memory held in process, for tests of the run: it keeps
 // the contract of the interface (the newest answer per key and endpoint
 // since a time, card reservations counted in a sliding 24 hours and
-// released by ID) and counts what was asked of it. Fail, when set, is
+// released by ID, row claims judged by the now they are given) and counts
+// what was asked of it. Fail, when set, is
 // asked before every operation and its error returned instead. Safe for
 // concurrent use.
 type Memory struct {
 	// Fail, when non-nil, is called with the operation's name ("lookup",
-	// "record", "reserve", "release", "prune") before it runs; a non-nil
+	// "record", "claim", "unclaim", "reserve", "release", "prune") before
+	// it runs; a non-nil
 	// error is returned as the operation's.
 	Fail func(op string) error
 
@@ -29,9 +35,20 @@ type Memory struct {
 	mu      sync.Mutex
 	entries map[batch.MemoryKey][]batch.Remembered
 	cards   map[batch.MemoryKey][]cardCall
+	claims  map[claimKey]claim
 	nextID  int
 	ops     map[string]int
 	closed  bool
+}
+
+type claimKey struct {
+	key      batch.MemoryKey
+	endpoint string
+}
+
+type claim struct {
+	holder string
+	until  time.Time
 }
 
 type cardCall struct {
@@ -44,6 +61,7 @@ func NewMemory() *Memory {
 	m := &Memory{
 		entries: map[batch.MemoryKey][]batch.Remembered{},
 		cards:   map[batch.MemoryKey][]cardCall{},
+		claims:  map[claimKey]claim{},
 		ops:     map[string]int{},
 	}
 	copy(m.secret[:], "fake memory secret, tests only..")
@@ -114,7 +132,7 @@ func (m *Memory) Lookup(ctx context.Context, key batch.MemoryKey, endpoint strin
 	return best, ok, nil
 }
 
-// Record stores r for key.
+// Record stores r for key and ends every claim on key for r.Endpoint.
 func (m *Memory) Record(ctx context.Context, key batch.MemoryKey, r batch.Remembered) error {
 	if err := m.begin(ctx, "record"); err != nil {
 		return err
@@ -122,7 +140,51 @@ func (m *Memory) Record(ctx context.Context, key batch.MemoryKey, r batch.Rememb
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.entries[key] = append(m.entries[key], r)
+	delete(m.claims, claimKey{key, r.Endpoint})
 	return nil
+}
+
+// Claim takes or renews key's claim for endpoint for holder until
+// now+lease, unless another holder's claim ends after now.
+func (m *Memory) Claim(ctx context.Context, key batch.MemoryKey, endpoint, holder string, now time.Time, lease time.Duration) (bool, time.Time, error) {
+	if err := m.begin(ctx, "claim"); err != nil {
+		return false, time.Time{}, err
+	}
+	if holder == "" || lease <= 0 {
+		return false, time.Time{}, errors.New("fake memory: claim needs a holder and a positive lease")
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	k := claimKey{key, endpoint}
+	if c, ok := m.claims[k]; ok && c.holder != holder && c.until.After(now) {
+		m.ops["claim refused"]++
+		return false, c.until, nil
+	}
+	until := now.Add(lease)
+	m.claims[k] = claim{holder: holder, until: until}
+	return true, until, nil
+}
+
+// Unclaim ends holder's claim on key for endpoint, if it is holder's.
+func (m *Memory) Unclaim(ctx context.Context, key batch.MemoryKey, endpoint, holder string) error {
+	if err := m.begin(ctx, "unclaim"); err != nil {
+		return err
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	k := claimKey{key, endpoint}
+	if c, ok := m.claims[k]; ok && c.holder == holder {
+		delete(m.claims, k)
+	}
+	return nil
+}
+
+// Claims returns how many row claims are held (expired ones included,
+// until Record, Unclaim or a new Claim replaces them).
+func (m *Memory) Claims() int {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return len(m.claims)
 }
 
 // ReserveCard counts a call for card when fewer than max were counted in
@@ -176,7 +238,7 @@ func (m *Memory) ReleaseCard(ctx context.Context, card batch.MemoryKey, id strin
 	return nil
 }
 
-// Prune deletes answers and card calls older than before.
+// Prune deletes answers, card calls and claim ends older than before.
 func (m *Memory) Prune(ctx context.Context, before time.Time) (int, error) {
 	if err := m.begin(ctx, "prune"); err != nil {
 		return 0, err
@@ -194,6 +256,11 @@ func (m *Memory) Prune(ctx context.Context, before time.Time) (int, error) {
 			}
 		}
 		m.entries[k] = keep
+	}
+	for k, c := range m.claims {
+		if c.until.Before(before) {
+			delete(m.claims, k) // a crashed holder's, long expired
+		}
 	}
 	for k, cs := range m.cards {
 		var keep []cardCall
@@ -215,7 +282,8 @@ func (m *Memory) Close() error {
 	return nil
 }
 
-// Ops returns how many times op was asked ("lookup", "record", …).
+// Ops returns how many times op was asked ("lookup", "record", …), and
+// "claim refused": claims refused because another holder held the row.
 func (m *Memory) Ops(op string) int {
 	m.mu.Lock()
 	defer m.mu.Unlock()
@@ -248,3 +316,203 @@ func (m *Memory) Entries() []batch.Remembered {
 }
 
 var _ batch.Memory = (*Memory)(nil)
+
+// CheckClaims tests m against the contract of batch.Memory's Claim,
+// Unclaim and Record (all but expiry, which each store judges by its own
+// clock and tests apart): take, refuse another holder, renew, compare and
+// delete, Record ends every holder's claim, one winner among many at
+// once. m must be empty of claims; now is passed to Claim.
+func CheckClaims(t testing.TB, m batch.Memory, now time.Time) {
+	t.Helper()
+	ctx := context.Background()
+	const ep, ep2 = "https://claims.example:443", "http://127.0.0.1:1"
+	k, k2, k3 := m.RowKey(Person(900001)), m.RowKey(Person(900002)), m.RowKey(Person(900003))
+	lease := 2 * time.Minute
+	claim := func(name string, key batch.MemoryKey, endpoint, holder string, wantOK bool) {
+		t.Helper()
+		ok, until, err := m.Claim(ctx, key, endpoint, holder, now, lease)
+		switch {
+		case err != nil:
+			t.Errorf("%s: Claim: %v", name, err)
+		case ok != wantOK:
+			t.Errorf("%s: Claim = %v, want %v", name, ok, wantOK)
+		case ok && !until.Equal(now.Add(lease)):
+			t.Errorf("%s: claim held until %v, want now+lease %v", name, until, now.Add(lease))
+		case !ok && (!until.After(now) || until.After(now.Add(lease))):
+			t.Errorf("%s: refused with the other claim's end %v, want within (%v, %v]", name, until, now, now.Add(lease))
+		}
+	}
+	unclaim := func(key batch.MemoryKey, endpoint, holder string) {
+		t.Helper()
+		if err := m.Unclaim(ctx, key, endpoint, holder); err != nil {
+			t.Errorf("Unclaim(%s): %v", holder, err)
+		}
+	}
+	claim("first", k, ep, "A", true)
+	claim("another holder", k, ep, "B", false)
+	claim("another row", k2, ep, "B", true)
+	claim("another endpoint", k, ep2, "B", true)
+	claim("renewal", k, ep, "A", true)
+	unclaim(k, ep, "B") // not B's: left as it is
+	claim("after another's Unclaim", k, ep, "B", false)
+	unclaim(k, ep, "A")
+	claim("after the holder's Unclaim", k, ep, "B", true)
+	unclaim(k3, ep, "A") // none held: no error
+	if err := m.Record(ctx, k, batch.Remembered{Result: "0", Charged: batch.ChargedYes, RequestID: "claims-1", AnsweredAt: time.Now().UTC(), Endpoint: ep}); err != nil {
+		t.Fatalf("Record: %v", err)
+	}
+	claim("after Record", k, ep, "C", true)
+	claim("other endpoint's claim kept by Record", k, ep2, "D", false)
+
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	won := 0
+	for i := range 32 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			ok, _, err := m.Claim(ctx, k3, ep, "holder-"+strconv.Itoa(i), now, lease)
+			if err != nil {
+				t.Error(err)
+			}
+			if ok {
+				mu.Lock()
+				won++
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	if won != 1 {
+		t.Errorf("%d of 32 holders took one claim at once, want 1", won)
+	}
+}
+
+// CheckRunsPayOnce runs two lists of 200 rows with 100 in common (first
+// in both, so the runs race for each) at once against one simulator,
+// each run with its own client and its own batch.Memory, a and b (two
+// handles on one store, as two processes would have), and checks that
+// no row was paid twice: one call per row (a -18 or -19 answer, free and
+// never reused, may be sent once by each), and the copy of the run that
+// did not pay reused with the other's RequestId.
+func CheckRunsPayOnce(t testing.TB, a, b batch.Memory) {
+	t.Helper()
+	var mu sync.Mutex
+	calls := map[string]int{}
+	sim, url := StartSimulator(t, simulator.Config{Inject: func(f batch.Fields, _ int) *simulator.Injection {
+		mu.Lock()
+		calls[f.BankCard]++
+		mu.Unlock()
+		return nil
+	}})
+	people := func(from, n int) []batch.Fields {
+		out := make([]batch.Fields, n)
+		for i := range out {
+			out[i] = Person(from + i)
+		}
+		return out
+	}
+	common := people(5000, 100)
+	lists := [2][]batch.Fields{append(append([]batch.Fields(nil), common...), people(6000, 100)...), append(append([]batch.Fields(nil), common...), people(7000, 100)...)}
+	var reps [2]*batch.Report
+	var outs [2][]batch.Outcome
+	var wg sync.WaitGroup
+	for i, mem := range []batch.Memory{a, b} {
+		v, err := verifier.New(verifier.Config{
+			Endpoint:   url,
+			Credential: verifier.Credential{SecretID: simulator.LocalSecretID, SecretKey: simulator.LocalSecretKey},
+			Timeout:    5 * time.Second,
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(v.CloseIdleConnections)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			s := &outcomeSink{}
+			rep, err := batch.Run(context.Background(), &fieldSource{fields: lists[i]}, v, s, batch.Config{
+				Workers: 8, Attempts: 1, Memory: mem, Endpoint: url, ReuseWithin: 12 * time.Hour,
+			})
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			reps[i], outs[i] = rep, s.got
+		}()
+	}
+	wg.Wait()
+	if reps[0] == nil || reps[1] == nil {
+		t.FailNow()
+	}
+	by := [2]map[string]batch.Outcome{{}, {}}
+	for i := range lists {
+		if reps[i].Aborted || len(outs[i]) != len(lists[i]) {
+			t.Fatalf("run %d aborted (%q) or wrote %d rows", i, reps[i].AbortReason, len(outs[i]))
+		}
+		for j, f := range lists[i] {
+			by[i][f.BankCard] = outs[i][j]
+		}
+	}
+	notReusable := func(o batch.Outcome) bool { return o.Result == "-18" || o.Result == "-19" }
+	mu.Lock()
+	defer mu.Unlock()
+	for _, l := range lists {
+		for _, f := range l {
+			free := notReusable(by[0][f.BankCard]) || notReusable(by[1][f.BankCard])
+			if n := calls[f.BankCard]; n != 1 && !(free && n == 2) {
+				t.Errorf("row %s: %d calls, want 1", f.BankCard, n)
+			}
+		}
+	}
+	free := 0
+	for _, f := range common {
+		x, y := by[0][f.BankCard], by[1][f.BankCard]
+		if notReusable(x) || notReusable(y) {
+			free++
+			continue
+		}
+		if x.Status == batch.StatusReused {
+			x, y = y, x
+		}
+		if x.Status != batch.StatusVerified || y.Status != batch.StatusReused || x.RequestID == "" || y.RequestID != x.RequestID || y.Calls != 0 {
+			t.Errorf("row %s: %+v and %+v; want one verified and the other reused with its RequestId and no call", f.BankCard, x, y)
+		}
+	}
+	if free > len(common)/10 {
+		t.Fatalf("%d common rows got -18 or -19: the check shows little", free)
+	}
+	requests := 0
+	for _, n := range calls {
+		requests += n
+	}
+	if got := sim.Stats().Requests; got != 300+free || requests != got || reps[0].Calls+reps[1].Calls != got {
+		t.Errorf("the service got %d requests (%d counted, the reports %d+%d) for 300 distinct rows (%d common -18/-19)", got, requests, reps[0].Calls, reps[1].Calls, free)
+	}
+	if reps[0].Reused+reps[1].Reused != len(common)-free {
+		t.Errorf("reused %d+%d, want %d", reps[0].Reused, reps[1].Reused, len(common)-free)
+	}
+}
+
+// fieldSource serves rows made from fields.
+type fieldSource struct {
+	fields []batch.Fields
+	i      int
+}
+
+func (s *fieldSource) Header() batch.Header {
+	return batch.Header{Cells: []string{"Name", "BankCard", "Phone", "IdCard"}, Name: 0, BankCard: 1, Phone: 2, IDCard: 3, CertType: -1}
+}
+func (s *fieldSource) Blank() int { return 0 }
+func (s *fieldSource) Next() (batch.Row, error) {
+	if s.i >= len(s.fields) {
+		return batch.Row{}, io.EOF
+	}
+	f := s.fields[s.i]
+	s.i++
+	return batch.Row{Index: s.i - 1, Line: s.i + 1, Cells: []string{f.Name, f.BankCard, f.Phone, f.IDCard}, Fields: f}, nil
+}
+
+type outcomeSink struct{ got []batch.Outcome }
+
+func (s *outcomeSink) Write(r *batch.Result) error { s.got = append(s.got, r.Outcome); return nil }

@@ -2,6 +2,7 @@ package fake
 
 import (
 	"context"
+	"errors"
 	"testing"
 	"time"
 
@@ -84,5 +85,78 @@ func TestMemoryCards(t *testing.T) {
 	}
 	if r, _ := m.ReserveCard(ctx, card, t0.Add(6*time.Hour), 0); !r.OK || m.CardCalls("6222020000000000", t0.Add(24*time.Hour)) != 3 {
 		t.Error("max 0 refused or counted")
+	}
+}
+
+func TestCheckClaims(t *testing.T) {
+	CheckClaims(t, NewMemory(), time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC))
+}
+
+func TestCheckRunsPayOnce(t *testing.T) {
+	m := NewMemory()
+	CheckRunsPayOnce(t, m, m)
+}
+
+func TestMemoryClaims(t *testing.T) {
+	ctx := context.Background()
+	m := NewMemory()
+	k, k2 := m.RowKey(Person(1)), m.RowKey(Person(2))
+	const ep, ep2 = "https://a:443", "https://b:443"
+	t0 := time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
+	lease := 2 * time.Minute
+	claim := func(name string, key batch.MemoryKey, endpoint, holder string, now time.Time, wantOK bool, wantUntil time.Time) {
+		t.Helper()
+		ok, until, err := m.Claim(ctx, key, endpoint, holder, now, lease)
+		if err != nil || ok != wantOK || !until.Equal(wantUntil) {
+			t.Errorf("%s: Claim = %v, %v, %v; want %v, %v", name, ok, until, err, wantOK, wantUntil)
+		}
+	}
+	claim("first", k, ep, "A", t0, true, t0.Add(lease))
+	claim("another holder", k, ep, "B", t0.Add(time.Minute), false, t0.Add(lease))
+	claim("another row", k2, ep, "B", t0, true, t0.Add(lease))
+	claim("another endpoint", k, ep2, "B", t0, true, t0.Add(lease))
+	claim("renewal", k, ep, "A", t0.Add(time.Minute), true, t0.Add(time.Minute+lease))
+	claim("before the renewed end", k, ep, "B", t0.Add(lease), false, t0.Add(time.Minute+lease))
+	// A crashed holder's claim expires: at its end another may take it.
+	claim("at the end", k, ep, "B", t0.Add(time.Minute+lease), true, t0.Add(time.Minute+2*lease))
+	claim("A after losing it", k, ep, "A", t0.Add(2*time.Minute), false, t0.Add(time.Minute+2*lease))
+
+	// Unclaim by another holder leaves the claim.
+	if err := m.Unclaim(ctx, k, ep, "A"); err != nil {
+		t.Fatal(err)
+	}
+	claim("after another's Unclaim", k, ep, "C", t0.Add(2*time.Minute), false, t0.Add(time.Minute+2*lease))
+	if err := m.Unclaim(ctx, k, ep, "B"); err != nil {
+		t.Fatal(err)
+	}
+	claim("after the holder's Unclaim", k, ep, "C", t0.Add(2*time.Minute), true, t0.Add(2*time.Minute+lease))
+
+	// Record ends every claim on the row for its endpoint, whoever holds it.
+	if err := m.Record(ctx, k, batch.Remembered{Result: "0", AnsweredAt: t0, Endpoint: ep}); err != nil {
+		t.Fatal(err)
+	}
+	claim("after Record", k, ep, "D", t0.Add(2*time.Minute), true, t0.Add(2*time.Minute+lease))
+	claim("other endpoint's claim kept by Record", k, ep2, "D", t0, false, t0.Add(lease))
+
+	if _, _, err := m.Claim(ctx, k, ep, "", t0, lease); err == nil {
+		t.Error("a claim without holder was taken")
+	}
+	m.Fail = func(op string) error {
+		if op == "claim" || op == "unclaim" {
+			return errors.New("down")
+		}
+		return nil
+	}
+	if _, _, err := m.Claim(ctx, k2, ep, "E", t0, lease); err == nil {
+		t.Error("Fail(claim) not returned")
+	}
+	if err := m.Unclaim(ctx, k2, ep, "B"); err == nil {
+		t.Error("Fail(unclaim) not returned")
+	}
+	cctx, cancel := context.WithCancel(ctx)
+	cancel()
+	m.Fail = nil
+	if _, _, err := m.Claim(cctx, k2, ep, "E", t0, lease); !errors.Is(err, context.Canceled) {
+		t.Errorf("Claim with a done ctx: %v", err)
 	}
 }
