@@ -423,3 +423,36 @@ func TestClaimMemoryLost(t *testing.T) {
 		})
 	}
 }
+
+// TestResumeTakesOwnClaims: a rerun of the same job (the same ClaimHolder,
+// as the journal's ID gives it) takes back the claims its killed
+// predecessor left at once, with the clock frozen before their end: it
+// does not wait out their lease.
+func TestResumeTakesOwnClaims(t *testing.T) {
+	fastPoll(t)
+	calls := &callCounter{}
+	_, url := fake.StartSimulator(t, simulator.Config{Inject: calls.inject})
+	mem := fake.NewMemory()
+	t0 := time.Date(2026, 12, 1, 22, 0, 0, 0, time.UTC)
+	list := people(8200, 3)
+	held := list[1]
+	if ok, _, err := mem.Claim(context.Background(), mem.RowKey(held), url, "job-1", t0, time.Hour); err != nil || !ok {
+		t.Fatal(ok, err)
+	}
+	cfg := memCfg(mem, url, &clock{t: t0})
+	cfg.ClaimHolder = "job-1"
+	// Were the claim another run's, the run would wait for its end, an
+	// hour away on the frozen clock: stop it well before.
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	r := <-runAsync(ctx, client(t, url), cfg, list)
+	if r.err != nil {
+		t.Fatal(r.err)
+	}
+	if o := r.out[1]; o.Status != batch.StatusVerified || calls.calls(held) != 1 {
+		t.Errorf("row its own killed run had claimed: %+v, %d calls; want verified by one call, without waiting", o, calls.calls(held))
+	}
+	if n := mem.Ops("claim refused"); n != 0 {
+		t.Errorf("%d claims refused: the rerun waited on its own claim", n)
+	}
+}

@@ -71,6 +71,13 @@ type Config struct {
 	// de-duplication. nil: every distinct row's answer is kept.
 	Repeats *Repeats
 
+	// ClaimHolder names this job in the memory's row claims; "" draws a
+	// random one per run. Give every run of one job (a resume after a
+	// crash) the same holder, e.g. the journal's ID, so a rerun takes back
+	// the claims its killed predecessor left at once instead of waiting for
+	// their lease to end. At most 64 bytes; never personal data.
+	ClaimHolder string
+
 	// Memory of earlier answers and the card guard (SPEC section 11); nil:
 	// none (no reuse, no recording, no card guard).
 	Memory Memory

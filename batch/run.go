@@ -1,6 +1,7 @@
 package batch
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -62,7 +63,7 @@ func Run(ctx context.Context, src Source, v Verifier, sink Sink, cfg Config) (*R
 		},
 		tally:  map[string]*TallyEntry{},
 		dead:   make(chan struct{}),
-		holder: newHolder(),
+		holder: cmp.Or(cfg.ClaimHolder, newHolder()),
 	}
 	// The pause after the nth throttle in a row: a quarter of the backoff,
 	// as the cut pace already spaces the starts after it.

@@ -149,6 +149,9 @@ func (j *job) run(ctx context.Context) (*batch.Report, error) {
 	cfg := p.Batch
 	cfg.Journal, cfg.Now, cfg.Progress = j.jr, p.Now, p.Progress.Update
 	cfg.Resume = &batch.Resume{Final: j.state.Final, Carry: j.state.Carry}
+	// The job's claims in the memory carry the journal's id, so a rerun
+	// after a crash takes back its own claims at once.
+	cfg.ClaimHolder = j.jr.ID()
 	if n := len(j.state.Final) + len(j.state.Carry); n > 0 {
 		fmt.Fprintf(p.Console, "resuming from journal %s: %d rows already final, %d rows with earlier attempts\n", p.Journal, len(j.state.Final), len(j.state.Carry))
 	}

@@ -30,6 +30,12 @@ import (
 // errLocked says another process holds the journal.
 var errLocked = errors.New("the journal is in use by another run of bankcard4e (wait for it to finish, or stop it)")
 
+// ID is the journal's random id, made when it was created and the same in
+// every run that resumes it: the job's identity, e.g. as the holder of its
+// claims in the memory of earlier answers, so a rerun after a crash takes
+// its own claims back at once.
+func (j *Journal) ID() string { return j.id }
+
 // ErrClosed is returned by calls on a closed Journal.
 var ErrClosed = errors.New("journal is closed")
 
@@ -38,6 +44,7 @@ type Journal struct {
 	path string
 	f    *os.File
 	sync func(*os.File) error
+	id   string // random, made when the journal is created; kept by every resume
 	key  uint32 // binds each record's CRC to this journal's id (see lineKey)
 
 	mu       sync.Mutex
@@ -140,7 +147,7 @@ func create(path string, meta Meta, fresh bool, c config) (*Journal, *State, err
 		f.Close()
 		return nil, nil, fmt.Errorf("sync directory of journal %q: %w", path, err)
 	}
-	return newJournal(path, f, c, key), newState(), nil
+	return newJournal(path, f, c, id), newState(), nil
 }
 
 // place moves the new journal tmp to path. Unless fresh, it refuses to
@@ -172,7 +179,7 @@ func resume(path string, f *os.File, meta Meta, c config) (*Journal, *State, err
 	if err := lock(f); err != nil {
 		return fail(fmt.Errorf("journal %q: %w", path, err))
 	}
-	st, key, good, end, err := read(path, f, meta)
+	st, id, good, end, err := read(path, f, meta)
 	if err != nil {
 		return fail(err)
 	}
@@ -185,8 +192,8 @@ func resume(path string, f *os.File, meta Meta, c config) (*Journal, *State, err
 	if _, err := f.Seek(good, io.SeekStart); err != nil {
 		return fail(fmt.Errorf("journal %q: %w", path, err))
 	}
-	j := newJournal(path, f, c, key)
-	if err := j.add(appendRun(nil, key, c.now().Unix()), true); err != nil {
+	j := newJournal(path, f, c, id)
+	if err := j.add(appendRun(nil, j.key, c.now().Unix()), true); err != nil {
 		j.Close()
 		return nil, nil, err
 	}
@@ -198,7 +205,7 @@ func resume(path string, f *os.File, meta Meta, c config) (*Journal, *State, err
 // line, end the size read. Only a last line without its "\n" (torn by a
 // crash mid-write) may fail its check: any other damage is a
 // *DamagedError naming the first damaged line.
-func read(path string, f *os.File, meta Meta) (st *State, key uint32, good, end int64, err error) {
+func read(path string, f *os.File, meta Meta) (st *State, id string, good, end int64, err error) {
 	br := bufio.NewReaderSize(f, 64<<10)
 	var long []byte
 	// next returns the next line without its "\n"; complete is false for a
@@ -226,29 +233,28 @@ func read(path string, f *os.File, meta Meta) (st *State, key uint32, good, end 
 
 	line, complete, err := next()
 	if err != nil && !errors.Is(err, io.EOF) {
-		return nil, 0, 0, 0, fmt.Errorf("read journal %q: %w", path, err)
+		return nil, "", 0, 0, fmt.Errorf("read journal %q: %w", path, err)
 	}
 	var damaged *DamagedError
 	body, ok := checked(line, 0)
-	var id string
 	switch {
 	case complete && ok:
 		var old Meta
 		if id, old, err = parseHeader(body); err != nil {
-			return nil, 0, 0, 0, fmt.Errorf("journal %q: %w", path, err)
+			return nil, "", 0, 0, fmt.Errorf("journal %q: %w", path, err)
 		}
 		if err := compareMeta(path, old, meta); err != nil {
-			return nil, 0, 0, 0, err
+			return nil, "", 0, 0, err
 		}
 	default:
 		// A first line that still looks like a header of this format is
 		// a damaged journal: its records can be counted for the message.
 		if id, ok = headerID(line); !ok || !complete {
-			return nil, 0, 0, 0, fmt.Errorf("journal %q: %w; move it away, or rerun with --fresh to start over", path, errNotJournal)
+			return nil, "", 0, 0, fmt.Errorf("journal %q: %w; move it away, or rerun with --fresh to start over", path, errNotJournal)
 		}
 		damaged = &DamagedError{Path: path, Line: 1, Reason: "the header fails its checksum"}
 	}
-	key = lineKey(id)
+	key := lineKey(id)
 	good = end
 
 	r := newReplay()
@@ -259,7 +265,7 @@ func read(path string, f *os.File, meta Meta) (st *State, key uint32, good, end 
 			break
 		}
 		if err != nil {
-			return nil, 0, 0, 0, fmt.Errorf("read journal %q: %w", path, err)
+			return nil, "", 0, 0, fmt.Errorf("read journal %q: %w", path, err)
 		}
 		if !complete {
 			// The last line, cut short by a crash mid-write: cut away.
@@ -286,14 +292,14 @@ func read(path string, f *os.File, meta Meta) (st *State, key uint32, good, end 
 	st = r.state()
 	if damaged != nil {
 		damaged.cost(st)
-		return nil, 0, 0, 0, damaged
+		return nil, "", 0, 0, damaged
 	}
 	st.Damaged = torn
-	return st, key, good, end, nil
+	return st, id, good, end, nil
 }
 
-func newJournal(path string, f *os.File, c config, key uint32) *Journal {
-	j := &Journal{path: path, f: f, sync: c.sync, key: key}
+func newJournal(path string, f *os.File, c config, id string) *Journal {
+	j := &Journal{path: path, f: f, sync: c.sync, id: id, key: lineKey(id)}
 	j.cond.L = &j.mu
 	return j
 }
