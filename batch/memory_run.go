@@ -16,9 +16,6 @@ import (
 // run as concurrently as the calls do and the producer never waits on the
 // store.
 
-// cardWindow is the card guard's window: at most MaxPerCard calls per card
-// in any cardWindow.
-const cardWindow = 24 * time.Hour
 
 // slot is what one attempt holds before it is sent: a place in the budget
 // and a counted call for its card.

@@ -366,7 +366,7 @@ func normaliseEOL(dst, b []byte) []byte {
 // _x005F_ is a literal underscore, so "_x005F_x000D_" is the text "_x000D_".
 // UTF-16 surrogate pairs written as two escapes become one character.
 func decodeEscapes(s []byte) []byte {
-	if bytes.Index(s, []byte("_x")) < 0 {
+	if !bytes.Contains(s, []byte("_x")) {
 		return s
 	}
 	out := make([]byte, 0, len(s))

@@ -244,15 +244,6 @@ func copyMap[K comparable, V any](m map[K]V) map[K]V {
 	return c
 }
 
-func replaceOnce(s, old, new string) string {
-	for i := 0; i+len(old) <= len(s); i++ {
-		if s[i:i+len(old)] == old {
-			return s[:i] + new + s[i+len(old):]
-		}
-	}
-	return s
-}
-
 // durable returns once every record appended so far is on disk.
 func durable(j *Journal) error {
 	j.mu.Lock()
