@@ -16,7 +16,6 @@ import (
 // run as concurrently as the calls do and the producer never waits on the
 // store.
 
-
 // slot is what one attempt holds before it is sent: a place in the budget
 // and a counted call for its card.
 type slot struct {
