@@ -449,6 +449,10 @@ func (t *sheetTable) next() ([]string, int, error) {
 		case tokStart:
 			switch string(t.sc.name) {
 			case "row":
+				if inRow || inCell {
+					// A row inside a row or a cell: no writer makes that.
+					return nil, 0, fmt.Errorf("%w: the .xlsx file is damaged (sheet %q: a row inside row %d): copy or download it again", ErrFormat, t.name, t.row)
+				}
 				inRow, col = true, 0
 				t.cells, t.nums, t.rowSize = t.cells[:0], t.nums[:0], 0
 				r := t.row + 1
@@ -530,6 +534,9 @@ func (t *sheetTable) next() ([]string, int, error) {
 // setCell stores the value read for column col (1-based) of type typ and
 // cell format style (-1 for none).
 func (t *sheetTable) setCell(col int, typ string, style int) error {
+	if col < 1 {
+		return fmt.Errorf("%w: the .xlsx file is damaged (sheet %q: a cell outside a row after row %d): copy or download it again", ErrFormat, t.name, t.row)
+	}
 	var v string
 	num := false
 	switch typ {
