@@ -2,6 +2,7 @@ package reader
 
 import (
 	"errors"
+	"fmt"
 	"sync"
 )
 
@@ -51,7 +52,7 @@ func prefetch(t table, hasNumeric bool) *prefetched {
 			b := &rowBatch{}
 			size := 0
 			for len(b.lines) < prefetchRows && size < prefetchBytes {
-				cells, line, err := t.next()
+				cells, line, err := safeNext(t)
 				if err != nil {
 					b.err = err
 					break
@@ -117,4 +118,20 @@ func (p *prefetched) close() error {
 	close(p.stop)
 	p.wg.Wait()
 	return p.src.close()
+}
+
+// errInternal wraps a reader bug that a strange file reached: the file is
+// refused with a message instead of the process crashing.
+var errInternal = errors.New("the file could not be read (an internal error of the reader: please report it with a copy of the file's structure, never its data)")
+
+// safeNext is t.next with a panic turned into an error, so that a file
+// built to break the parser stops the run with a message, before any call,
+// rather than killing it.
+func safeNext(t table) (cells []string, line int, err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			cells, line, err = nil, 0, fmt.Errorf("%w: %v", errInternal, v)
+		}
+	}()
+	return t.next()
 }
