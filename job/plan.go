@@ -35,7 +35,14 @@ type Plan struct {
 	// Journal, Resume, Progress and Now.
 	Batch batch.Config
 
-	Price *float64 // price of one charged call; nil: no cost lines
+	Price    *float64 // price of one charged call; nil: no cost lines
+	Currency string   // --currency, shown next to every cost; "" none
+
+	// Encrypt and EncryptionAlgorithm are recorded in the journal: a
+	// resume with another algorithm is refused (the Verifier does the
+	// encrypting).
+	Encrypt             bool
+	EncryptionAlgorithm string
 
 	Fresh     bool // start over, ignoring the journal and an earlier result of this input
 	Force     bool // replace an existing output that is not a result of this input
