@@ -265,7 +265,10 @@ func TestArrearsResume(t *testing.T) {
 	if code != exitAborted {
 		t.Fatalf("exit %d, want %d:\n%s", code, exitAborted, stderr)
 	}
-	for _, want := range []string{"UnauthorizedOperation.Arrears", "top it up", "rerun"} {
+	for _, want := range []string{"UnauthorizedOperation.Arrears", "top it up", "Rerun the same command"} {
+		if n := strings.Count(stderr, want); n != 1 {
+			t.Errorf("stderr says %q %d times, want once:\n%s", want, n, stderr)
+		}
 		if !strings.Contains(stderr, want) {
 			t.Errorf("stderr does not say %q:\n%s", want, stderr)
 		}
