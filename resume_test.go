@@ -348,6 +348,11 @@ func TestResumeRefusesChangedRun(t *testing.T) {
 			change: func(t *testing.T, v *verifyRun) { v.extra = append(v.extra, "--no-precheck") },
 			want:   []string{"no_precheck", "--fresh"},
 		},
+		{
+			name:   "header row given",
+			change: func(t *testing.T, v *verifyRun) { v.extra = append(v.extra, "--header-row", "1") },
+			want:   []string{"header_row", "--fresh"},
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
