@@ -61,7 +61,7 @@ type Plan struct {
 
 // Progress shows a run as it goes. Start is called once with the number
 // of data rows, before the first call; Update from one goroutine after each
-// written row; Stop once after the last.
+// answer, in any order (batch.Progress.Answered); Stop once after the last.
 type Progress interface {
 	Start(total int)
 	Update(batch.Progress)
