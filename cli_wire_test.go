@@ -18,6 +18,8 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/xuri/excelize/v2"
+
 	"github.com/bankcard4e/bankcard4e/internal/fake"
 	"github.com/bankcard4e/bankcard4e/verifier/simulator"
 	"github.com/bankcard4e/bankcard4e/writer"
@@ -57,6 +59,26 @@ func TestEchoedFieldsReachNoOutput(t *testing.T) {
 	}
 	for name, b := range parts {
 		expectNone(t, "workbook part "+name, b, ns)
+	}
+	// The echo was there, and scrubbed: a Description holds the scrubber's
+	// stars where the simulator repeated the fields.
+	wb, err := excelize.OpenFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer wb.Close()
+	rows, err := wb.GetRows("Results")
+	if err != nil || len(rows) < 2 {
+		t.Fatalf("Results: %d rows, %v", len(rows), err)
+	}
+	desc, scrubbed := slices.Index(rows[0], "Description"), 0
+	for _, r := range rows[1:] {
+		if desc >= 0 && desc < len(r) && strings.Contains(r[desc], "***") {
+			scrubbed++
+		}
+	}
+	if scrubbed == 0 {
+		t.Error("no Description shows a scrubbed echo: the simulator did not echo, so the scan proves little")
 	}
 }
 
