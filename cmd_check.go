@@ -19,6 +19,7 @@ func checkCommand() *cli.Command {
 		Flags: append(inputFlags("count rows that fail the format checks as sendable, as verify --no-precheck would send them"),
 			qpsFlag("requests per second, for the duration estimate"),
 			priceFlag("for the cost estimate"),
+			currencyFlag(),
 			reportFlag(),
 		),
 		Action: runCheck,
@@ -48,10 +49,16 @@ func runCheck(c *cli.Context) error {
 	if err != nil {
 		return withCode(exitFatal, err)
 	}
-	rep, err := job.Check(input, reader.Options{Sheet: c.String("sheet"), Columns: columns, NoPrecheck: c.Bool("no-precheck")}, qps, price)
+	currency, err := parseCurrency(c)
 	if err != nil {
 		return withCode(exitFatal, err)
 	}
+	rep, err := job.Check(input, reader.Options{Sheet: c.String("sheet"), Columns: columns, NoPrecheck: c.Bool("no-precheck"), HeaderRow: c.Int("header-row")}, qps, price)
+	if err != nil {
+		return withCode(exitFatal, err)
+	}
+	rep.Currency = currency
+	rep.PrintInput(c.App.ErrWriter)
 	rep.Print(c.App.Writer)
 	if path := c.String("report"); path != "" {
 		if err := rep.Write(path); err != nil {

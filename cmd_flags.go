@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"strings"
+	"unicode"
 
 	"github.com/urfave/cli/v2"
 )
@@ -17,7 +18,27 @@ func inputFlags(noPrecheck string) []cli.Flag {
 		&cli.StringFlag{Name: "sheet", Usage: "XLSX input sheet `NAME`", DefaultText: "the first sheet with a recognised header row"},
 		&cli.GenericFlag{Name: "column", Value: &columnSpecs{}, Usage: "map `FIELD=HEADER` (fields: name, bankcard, phone, idcard, certtype); repeatable", DefaultText: "the header aliases"},
 		boolFlag("no-precheck", noPrecheck),
+		&cli.IntFlag{Name: "header-row", Usage: "the header is row `N` of the file (or sheet), wherever it is", DefaultText: "searched in the first 10 non-empty rows"},
 	}
+}
+
+func currencyFlag() cli.Flag {
+	return &cli.StringFlag{Name: "currency", Usage: "`CODE` shown next to every cost (e.g. CNY, USD)", DefaultText: "none"}
+}
+
+// parseCurrency reads --currency: letters only, so that it cannot carry
+// anything else into the report and the Summary sheet.
+func parseCurrency(c *cli.Context) (string, error) {
+	s := strings.TrimSpace(c.String("currency"))
+	if len(s) > 8 {
+		return "", fmt.Errorf("--currency %q: want a short code such as CNY or USD", s)
+	}
+	for _, r := range s {
+		if !unicode.IsLetter(r) && r != '$' && r != '¥' && r != '€' {
+			return "", fmt.Errorf("--currency %q: want a short code such as CNY or USD", s)
+		}
+	}
+	return s, nil
 }
 
 func qpsFlag(usage string) cli.Flag {

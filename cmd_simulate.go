@@ -30,6 +30,7 @@ func simulateCommand() *cli.Command {
 			&cli.StringFlag{Name: "listen", Value: "127.0.0.1:8080", Usage: "loopback `ADDR` to serve on; port 0 picks a free one"},
 			&cli.Float64Flag{Name: "qps", Value: 20, Usage: "`N` requests accepted in any one-second window, RequestLimitExceeded beyond, as the service does (0: unlimited)"},
 			&cli.StringFlag{Name: "write-key", Usage: "write the simulator's RSA public key to `FILE.pem`, for verify --encrypt --encryption-key"},
+			&cli.StringFlag{Name: "write-sm2-key", Usage: "write the simulator's SM2 public key to `FILE.pem`, for verify --encrypt --encryption-algorithm SM4-GCM --encryption-key"},
 		}, simulatorFaultFlags()...),
 		Action: runSimulate,
 	}
@@ -46,6 +47,8 @@ func simulatorFaultFlags() []cli.Flag {
 		&cli.Float64Flag{Name: "fault-throttle", Usage: "probability `P` of RequestLimitExceeded"},
 		&cli.Float64Flag{Name: "fault-internal", Usage: "probability `P` of InternalError"},
 		&cli.Float64Flag{Name: "fault-busy", Usage: "probability `P` of Result -18 (service busy)"},
+		&cli.Float64Flag{Name: "fault-result-and-error", Usage: "probability `P` of an answer with both a Result (charged) and an Error"},
+		boolFlag("fault-echo", "repeat each request's fields in Description and Error.Message, to test that no output leaks them"),
 		&cli.IntFlag{Name: "arrears-after", Usage: "answer UnauthorizedOperation.Arrears after `N` charged calls (0: never)"},
 		boolFlag("auth-failure", "answer every request AuthFailure.SecretIdNotFound"),
 		&cli.Int64Flag{Name: "seed", Usage: "`SEED` of the fault and latency draws", DefaultText: "0, the same draws every run"},
@@ -64,14 +67,16 @@ func simulatorFaultConfig(c *cli.Context) (simulator.Config, error) {
 		LatencyMax: hi,
 		Seed:       c.Int64("seed"),
 		Faults: simulator.Faults{
-			HTTP5xx:       c.Float64("fault-5xx"),
-			DropBefore:    c.Float64("fault-drop-before"),
-			DropAfter:     c.Float64("fault-drop-after"),
-			Throttle:      c.Float64("fault-throttle"),
-			InternalError: c.Float64("fault-internal"),
-			Busy:          c.Float64("fault-busy"),
-			ArrearsAfter:  c.Int("arrears-after"),
-			AuthFailure:   c.Bool("auth-failure"),
+			HTTP5xx:        c.Float64("fault-5xx"),
+			DropBefore:     c.Float64("fault-drop-before"),
+			DropAfter:      c.Float64("fault-drop-after"),
+			Throttle:       c.Float64("fault-throttle"),
+			InternalError:  c.Float64("fault-internal"),
+			Busy:           c.Float64("fault-busy"),
+			ResultAndError: c.Float64("fault-result-and-error"),
+			Echo:           c.Bool("fault-echo"),
+			ArrearsAfter:   c.Int("arrears-after"),
+			AuthFailure:    c.Bool("auth-failure"),
 		},
 	}, nil
 }
@@ -103,6 +108,11 @@ func runSimulate(c *cli.Context) error {
 			return withCode(exitFatal, fmt.Errorf("write simulator public key %q: %w", path, err))
 		}
 	}
+	if path := c.String("write-sm2-key"); path != "" {
+		if err := os.WriteFile(path, sim.SM2PublicKeyPEM(), 0o644); err != nil {
+			return withCode(exitFatal, fmt.Errorf("write simulator SM2 public key %q: %w", path, err))
+		}
+	}
 	base, err := sim.Start(c.String("listen"))
 	if err != nil {
 		return withCode(exitFatal, err)
@@ -123,6 +133,11 @@ func runSimulate(c *cli.Context) error {
 		verifyHint += " --encrypt --encryption-key " + strconv.Quote(path)
 	}
 	fmt.Fprintf(out, "%s INPUT\n", verifyHint)
+	if path := c.String("write-sm2-key"); path != "" {
+		fmt.Fprintf(out, "  bankcard4e verify --endpoint %s --encrypt --encryption-algorithm SM4-GCM --encryption-key %s INPUT\n", base, strconv.Quote(path))
+	} else {
+		fmt.Fprintf(out, "  (for SM4-GCM: --write-sm2-key FILE.pem, then verify --encrypt --encryption-algorithm SM4-GCM --encryption-key FILE.pem)\n")
+	}
 	fmt.Fprintln(c.App.ErrWriter, "serving until interrupted (Ctrl-C)")
 
 	<-c.Context.Done()

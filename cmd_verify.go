@@ -33,6 +33,7 @@ func verifyCommand() *cli.Command {
 			&cli.DurationFlag{Name: "timeout", Value: 10 * time.Second, Usage: "time limit `DURATION` of one request"},
 			&cli.IntFlag{Name: "retries", Value: 5, Usage: "`N` attempts per row for retryable answers"},
 			priceFlag("for the cost line"),
+			currencyFlag(),
 			reportFlag(),
 			&cli.StringFlag{Name: "metrics", Usage: "write Prometheus textfile-collector metrics to `FILE.prom`"},
 			&cli.StringFlag{Name: "journal", Usage: "resume journal `FILE`", DefaultText: "<out>.journal"},
@@ -40,7 +41,8 @@ func verifyCommand() *cli.Command {
 			boolFlag("force", "replace an existing --out that is not a result of this input"),
 			boolFlag("mask", "mask personal data in the output sheet"),
 			boolFlag("encrypt", "send the four fields encrypted (Encryption parameter)"),
-			&cli.StringFlag{Name: "encryption-key", Usage: "RSA public key `FILE` (PEM) for --encrypt", DefaultText: "Tencent's published faceid key"},
+			&cli.StringFlag{Name: "encryption-algorithm", Value: verifier.AlgorithmAES, Usage: "`ALGORITHM` for --encrypt: AES-256-CBC or SM4-GCM"},
+			&cli.StringFlag{Name: "encryption-key", Usage: "public key `FILE` (PEM) for --encrypt: RSA for AES-256-CBC, SM2 for SM4-GCM", DefaultText: "Tencent's published faceid key for the algorithm"},
 			&cli.StringFlag{Name: "profile", Value: "default", Usage: "tccli credential profile `NAME`"},
 			&cli.StringFlag{Name: "lang", Value: "en-US", Usage: "`LANG` of Description: en-US or zh-CN"},
 			boolFlag("simulate", "run against an in-process simulator with local credentials (no account, no charges)"),
@@ -86,7 +88,17 @@ func verifyPlan(c *cli.Context) (job.Plan, error) {
 	}
 	p.Input, p.Out, p.Journal = input, c.String("out"), c.String("journal")
 	p.Report, p.Metrics = c.String("report"), c.String("metrics")
-	p.Read = reader.Options{Sheet: c.String("sheet"), Columns: cols, NoPrecheck: c.Bool("no-precheck")}
+	p.Read = reader.Options{Sheet: c.String("sheet"), Columns: cols, NoPrecheck: c.Bool("no-precheck"), HeaderRow: c.Int("header-row")}
+	if p.Currency, err = parseCurrency(c); err != nil {
+		return p, err
+	}
+	if p.Encrypt = c.Bool("encrypt"); p.Encrypt {
+		if p.EncryptionAlgorithm, err = verifier.ParseAlgorithm(c.String("encryption-algorithm")); err != nil {
+			return p, fmt.Errorf("--encryption-algorithm: %w", err)
+		}
+	} else if c.IsSet("encryption-algorithm") || c.IsSet("encryption-key") {
+		return p, fmt.Errorf("--encryption-algorithm and --encryption-key take effect only with --encrypt")
+	}
 	p.Fresh, p.Force, p.Mask = c.Bool("fresh"), c.Bool("force"), c.Bool("mask")
 	if p.Price, err = parsePrice(c); err != nil {
 		return p, err
@@ -132,14 +144,21 @@ func newService(c *cli.Context, qps float64, timeout time.Duration) (*service, e
 	s := &service{name: c.String("endpoint")}
 	cfg := verifier.Config{Endpoint: s.name, Region: c.String("region"), Language: c.String("lang"), Timeout: timeout, Encrypt: c.Bool("encrypt")}
 	var err error
+	if cfg.Encrypt {
+		if cfg.Algorithm, err = verifier.ParseAlgorithm(c.String("encryption-algorithm")); err != nil {
+			return nil, fmt.Errorf("--encryption-algorithm: %w", err)
+		}
+		// The key is read and checked against the algorithm before
+		// anything else starts: a wrong key sends no call.
+		if err = readEncryptionKey(c.String("encryption-key"), &cfg); err != nil {
+			return nil, err
+		}
+	}
 	if c.Bool("simulate") {
 		err = s.startSimulator(c, qps, &cfg)
 	} else {
 		home, _ := os.UserHomeDir()
 		cfg.Credential, err = verifier.LoadCredential(verifier.CredentialOptions{Getenv: os.Getenv, Home: home, Profile: c.String("profile")})
-	}
-	if err == nil {
-		err = readEncryptionKey(c.String("encryption-key"), &cfg)
 	}
 	if err == nil {
 		s.client, err = verifier.New(cfg)
@@ -166,15 +185,22 @@ func (s *service) startSimulator(c *cli.Context, qps float64, cfg *verifier.Conf
 	s.name, s.simulated = "simulator (in-process)", true
 	cfg.Endpoint = url
 	cfg.Credential = verifier.Credential{SecretID: simulator.LocalSecretID, SecretKey: simulator.LocalSecretKey, Source: "the simulator's local pair"}
-	if cfg.Encrypt && !c.IsSet("encryption-key") {
-		if cfg.PublicKey, err = verifier.ParsePublicKey(sim.PublicKeyPEM()); err != nil {
+	if cfg.Encrypt && cfg.Key == nil {
+		// The simulator's own key for the algorithm: it cannot read
+		// fields encrypted under Tencent's.
+		pemBytes := sim.PublicKeyPEM()
+		if cfg.Algorithm == verifier.AlgorithmSM4GCM {
+			pemBytes = sim.SM2PublicKeyPEM()
+		}
+		if cfg.Key, err = verifier.ParseEncryptionKey(cfg.Algorithm, pemBytes); err != nil {
 			return fmt.Errorf("simulator key: %w", err)
 		}
 	}
 	return nil
 }
 
-// readEncryptionKey loads --encryption-key into cfg, when given.
+// readEncryptionKey loads --encryption-key into cfg, when given, as a key
+// for cfg.Algorithm: a key of the other kind is refused.
 func readEncryptionKey(path string, cfg *verifier.Config) error {
 	if path == "" {
 		return nil
@@ -183,8 +209,8 @@ func readEncryptionKey(path string, cfg *verifier.Config) error {
 	if err != nil {
 		return fmt.Errorf("--encryption-key: %w", err)
 	}
-	if cfg.PublicKey, err = verifier.ParsePublicKey(pemBytes); err != nil {
-		return fmt.Errorf("--encryption-key %q: %w", path, err)
+	if cfg.Key, err = verifier.ParseEncryptionKey(cfg.Algorithm, pemBytes); err != nil {
+		return fmt.Errorf("--encryption-key %q for %s: %w", path, cfg.Algorithm, err)
 	}
 	return nil
 }

@@ -265,7 +265,10 @@ func TestArrearsResume(t *testing.T) {
 	if code != exitAborted {
 		t.Fatalf("exit %d, want %d:\n%s", code, exitAborted, stderr)
 	}
-	for _, want := range []string{"UnauthorizedOperation.Arrears", "top it up", "rerun"} {
+	for _, want := range []string{"UnauthorizedOperation.Arrears", "top it up", "Rerun the same command"} {
+		if n := strings.Count(strings.ToLower(stderr), strings.ToLower(want)); n != 1 && want != "UnauthorizedOperation.Arrears" {
+			t.Errorf("stderr says %q %d times, want once:\n%s", want, n, stderr)
+		}
 		if !strings.Contains(stderr, want) {
 			t.Errorf("stderr does not say %q:\n%s", want, stderr)
 		}
@@ -344,6 +347,11 @@ func TestResumeRefusesChangedRun(t *testing.T) {
 			name:   "option changed",
 			change: func(t *testing.T, v *verifyRun) { v.extra = append(v.extra, "--no-precheck") },
 			want:   []string{"no_precheck", "--fresh"},
+		},
+		{
+			name:   "header row given",
+			change: func(t *testing.T, v *verifyRun) { v.extra = append(v.extra, "--header-row", "1") },
+			want:   []string{"header_row", "--fresh"},
 		},
 	}
 	for _, tt := range tests {

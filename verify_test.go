@@ -51,7 +51,7 @@ func TestVerifyExitCodes(t *testing.T) {
 				if _, err := os.Stat(filepath.Join(r.dir, "out.csv.journal")); err != nil {
 					t.Errorf("journal must stay for a rerun: %v", err)
 				}
-				if !strings.Contains(r.stderr, "1 rows ended in error") {
+				if !strings.Contains(r.stderr, "1 row has no answer yet") {
 					t.Errorf("stderr does not say a row ended in error:\n%s", r.stderr)
 				}
 			},

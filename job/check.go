@@ -36,7 +36,17 @@ type CheckReport struct {
 	MaxSeconds      float64        `json:"max_seconds"`
 	Price           *float64       `json:"price"`
 	MaxCost         *float64       `json:"max_cost"`
+	Currency        string         `json:"currency,omitempty"`
+	Sheet           string         `json:"sheet,omitempty"` // XLSX: the sheet read
+	HeaderRow       int            `json:"header_row"`      // the header's 1-based row
+
+	read reader.Input // where the rows came from, for PrintInput
 }
+
+// PrintInput writes, for the console (stderr), which sheet and header row
+// check read (for CSV the delimiter when not a comma) and each reader note
+// once.
+func (rep *CheckReport) PrintInput(w io.Writer) { printInput(w, rep.read) }
 
 // CheckInvalid is one invalid row: its row number in the file and why.
 type CheckInvalid struct {
@@ -123,6 +133,8 @@ func countInput(r *reader.Reader, input string) (*CheckReport, error) {
 	}
 	rep.Duplicates = countRepeats(keys)
 	rep.Blank = r.Blank()
+	rep.read = r.Input()
+	rep.Sheet, rep.HeaderRow = rep.read.Sheet, rep.read.HeaderRow
 	rep.Calls = rep.Valid - rep.Duplicates
 	return rep, nil
 }
@@ -173,7 +185,11 @@ func (rep *CheckReport) Print(w io.Writer) {
 	fmt.Fprintf(w, "calls to make:       %d\n", rep.Calls)
 	fmt.Fprintf(w, "%-20s %s (calls / qps, before retries)\n", fmt.Sprintf("longest at %g/s:", rep.QPS), checkDuration(rep.MaxSeconds))
 	if rep.MaxCost != nil {
-		fmt.Fprintf(w, "highest cost:        %.2f (%d calls × %g)\n", *rep.MaxCost, rep.Calls, *rep.Price)
+		cur := ""
+		if rep.Currency != "" {
+			cur = " " + rep.Currency
+		}
+		fmt.Fprintf(w, "highest cost:        %.2f%s (%d calls × %g%s)\n", *rep.MaxCost, cur, rep.Calls, *rep.Price, cur)
 	}
 	if rep.Invalid > 0 {
 		fmt.Fprintln(w, "invalid rows:")

@@ -35,7 +35,14 @@ type Plan struct {
 	// Journal, Resume, Progress and Now.
 	Batch batch.Config
 
-	Price *float64 // price of one charged call; nil: no cost lines
+	Price    *float64 // price of one charged call; nil: no cost lines
+	Currency string   // --currency, shown next to every cost; "" none
+
+	// Encrypt and EncryptionAlgorithm are recorded in the journal: a
+	// resume with another algorithm is refused (the Verifier does the
+	// encrypting).
+	Encrypt             bool
+	EncryptionAlgorithm string
 
 	Fresh     bool // start over, ignoring the journal and an earlier result of this input
 	Force     bool // replace an existing output that is not a result of this input
@@ -54,7 +61,7 @@ type Plan struct {
 
 // Progress shows a run as it goes. Start is called once with the number
 // of data rows, before the first call; Update from one goroutine after each
-// written row; Stop once after the last.
+// answer, in any order (batch.Progress.Answered); Stop once after the last.
 type Progress interface {
 	Start(total int)
 	Update(batch.Progress)

@@ -112,7 +112,7 @@ func serviceHint(code string) string {
 	case strings.HasPrefix(code, "AuthFailure."):
 		return " — the SecretId/SecretKey pair was refused; check TENCENTCLOUD_SECRET_ID/TENCENTCLOUD_SECRET_KEY or the --profile credential, then rerun"
 	case code == "UnauthorizedOperation.Arrears":
-		return " — the account is in arrears; top it up, then rerun the same command to resume"
+		return " — the account is in arrears; top it up first"
 	case code == "UnauthorizedOperation.Nonactivated":
 		return " — the faceid service is not activated for this account; activate it in the console and rerun"
 	case strings.HasPrefix(code, "UnauthorizedOperation."), code == "FailedOperation.StsUnAuthErrError":

@@ -3,6 +3,7 @@ package job
 import (
 	"context"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -100,12 +101,21 @@ func (j *job) prepare() error {
 // another input or options.
 func (j *job) meta() journal.Meta {
 	p := j.p
-	return journal.Meta{InputSHA256: j.in.sha256, InputSize: j.in.size, Version: p.Version, Options: map[string]string{
+	return resultOptions(journal.Meta{InputSHA256: j.in.sha256, InputSize: j.in.size, Version: p.Version, Options: map[string]string{
 		"endpoint":    p.Endpoint,
 		"sheet":       p.Read.Sheet,
 		"columns":     strings.Join(p.Columns, ","),
 		"no_precheck": strconv.FormatBool(p.Read.NoPrecheck),
-	}}
+	}}, p)
+}
+
+// resultOptions adds the options that change the answers or which rows
+// are read: a resume with another header row or encryption is refused.
+func resultOptions(m journal.Meta, p *Plan) journal.Meta {
+	m.Options["header_row"] = strconv.Itoa(p.Read.HeaderRow)
+	m.Options["encrypt"] = strconv.FormatBool(p.Encrypt)
+	m.Options["encryption_algorithm"] = p.EncryptionAlgorithm
+	return m
 }
 
 // removeStale removes what killed runs left half-written beside the files
@@ -142,6 +152,7 @@ func (j *job) run(ctx context.Context) (*batch.Report, error) {
 		return nil, err
 	}
 	defer src.Close()
+	printInput(p.Console, src.Input())
 	out, err := writer.Create(p.Out, src.Header(), writer.Options{Mask: p.Mask, TempDir: j.tmpDir})
 	if err != nil {
 		return nil, err
@@ -186,6 +197,7 @@ func (j *job) fill(rep *batch.Report, serviceCode string) {
 	p := j.p
 	rep.Input, rep.InputSHA256, rep.Output = p.Input, j.in.sha256, p.Out
 	rep.Endpoint, rep.Version, rep.Price = p.Endpoint, p.Version, p.Price
+	rep.Currency = p.Currency
 	if !rep.Aborted {
 		return
 	}
@@ -232,14 +244,22 @@ func (j *job) finish(rep *batch.Report) {
 	if err != nil {
 		fmt.Fprintf(p.Console, "bankcard4e: journal %s: %v\n", p.Journal, err)
 	}
-	fmt.Fprint(p.Console, writer.Summary(rep))
-	switch {
-	case rep.Aborted:
-		fmt.Fprintf(p.Console, "run aborted: %s\nrerun the same command to resume; rows already answered will not be sent again.\n", rep.AbortReason)
-	case rep.Interrupted:
-		fmt.Fprintf(p.Console, "interrupted; rerun the same command to resume (journal %s).\n", p.Journal)
-	case !complete:
-		fmt.Fprintf(p.Console, "%d rows ended in error; rerun the same command to try them again (journal %s).\n", rep.Errors, p.Journal)
+	// The summary ends with how the run ended and the hint to rerun, once.
+	if err := writer.ConsoleSummary(p.Console, rep, writer.ConsoleOptions{Journal: p.Journal}); err != nil {
+		fmt.Fprintf(p.Console, "bankcard4e: %v\n", err)
+	}
+}
+
+// printInput says which sheet and header row the rows come from (for CSV
+// the delimiter when not a comma) and each reader note once.
+func printInput(w io.Writer, in reader.Input) {
+	fmt.Fprintf(w, "read %s\n", in.String())
+	seen := map[string]bool{}
+	for _, n := range in.Notes {
+		if !seen[n] {
+			seen[n] = true
+			fmt.Fprintf(w, "note: %s\n", n)
+		}
 	}
 }
 

@@ -13,6 +13,8 @@ import (
 	"unicode/utf8"
 
 	"golang.org/x/text/encoding/simplifiedchinese"
+
+	"github.com/bankcard4e/bankcard4e/batch"
 )
 
 // maxRecord bounds one CSV record (SPEC section 3).
@@ -356,3 +358,38 @@ func (t *csvTable) next() ([]string, int, error) {
 func (t *csvTable) numeric(int) bool { return false }
 
 func (t *csvTable) close() error { return t.f.Close() }
+
+// otherDelimiter is, for a record of fewer cells than the header's want,
+// the candidate delimiter other than the file's that would split it into
+// want cells or more: a line saved with another delimiter (SPEC 3). 0 when
+// none would.
+func (t *csvTable) otherDelimiter(cells []string, want int) rune {
+	if len(cells) >= want {
+		return 0
+	}
+	line := strings.Join(cells, string(t.delim))
+	for _, d := range delimiters {
+		if d != t.delim && strings.Count(line, string(d))+1 >= want {
+			return d
+		}
+	}
+	return 0
+}
+
+// delimiterProblem is the Error of a row whose line uses delimiter d where
+// the header uses the file's: it names the line and both delimiters, and
+// the first required field the short row has no cell for.
+func (t *csvTable) delimiterProblem(h *batch.Header, cells []string, line int, d rune) *batch.Problem {
+	field := batch.FieldBankCard
+	for _, f := range []struct {
+		name string
+		col  int
+	}{{batch.FieldName, h.Name}, {batch.FieldBankCard, h.BankCard}, {batch.FieldPhone, h.Phone}, {batch.FieldIDCard, h.IDCard}} {
+		if f.col >= len(cells) {
+			field = f.name
+			break
+		}
+	}
+	return &batch.Problem{Field: field, Reason: fmt.Sprintf("another delimiter (line %d is split by %s, the header by %s: %d %s where %d were expected; save the file with one delimiter)",
+		line, DelimiterName(d), DelimiterName(t.delim), len(cells), map[bool]string{true: "cell", false: "cells"}[len(cells) == 1], len(h.Cells))}
+}

@@ -324,3 +324,55 @@ func TestEmptyFileSaysItIsEmpty(t *testing.T) {
 		})
 	}
 }
+
+// SPEC 3: a line saved with another delimiter than the header's is an
+// invalid row whose Error names the line and both delimiters, and no value.
+func TestCSVLineWithAnotherDelimiter(t *testing.T) {
+	tests := []struct {
+		name, data string
+		want       string // in the Problem of the second data row
+		clean      bool   // the second row is fine
+	}{
+		{name: "comma in a semicolon file",
+			data: "Name;BankCard;Phone;IdCard\n张伟;6222023416721109;16689915737;110101198503129492\n张伟,6222023416721109,16689915737,110101198503129492\n",
+			want: "line 3 is split by comma, the header by semicolon: 1 cell where 4 were expected"},
+		{name: "semicolon in a comma file",
+			data: "Name,BankCard,Phone,IdCard\n张伟,6222023416721109,16689915737,110101198503129492\n张伟;6222023416721109;16689915737;110101198503129492\n",
+			want: "line 3 is split by semicolon, the header by comma"},
+		{name: "tab in a comma file",
+			data: "Name,BankCard,Phone,IdCard\n张伟,6222023416721109,16689915737,110101198503129492\n张伟\t6222023416721109\t16689915737\t110101198503129492\n",
+			want: "split by tab, the header by comma"},
+		{name: "a short row with no other delimiter",
+			data: "Name,BankCard,Phone,IdCard\n张伟,6222023416721109,16689915737,110101198503129492\n张伟\n",
+			want: "", clean: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			for _, pre := range []bool{false, true} {
+				_, rows, _ := readAll(t, writeFile(t, "in.csv", []byte(tt.data)), Options{NoPrecheck: pre})
+				if len(rows) != 2 {
+					t.Fatalf("%d rows, want 2", len(rows))
+				}
+				if rows[0].Problem != nil {
+					t.Errorf("first row: %v", rows[0].Problem)
+				}
+				p := rows[1].Problem
+				if tt.clean {
+					if p != nil && strings.Contains(p.Reason, "delimiter") {
+						t.Errorf("a short row blamed on a delimiter: %v", p)
+					}
+					continue
+				}
+				if p == nil || !strings.Contains(p.Reason, tt.want) {
+					t.Fatalf("no-precheck %v: problem %v, want one saying %q", pre, p, tt.want)
+				}
+				if strings.Contains(p.String(), "6222023416721109") || strings.Contains(p.String(), "张伟") {
+					t.Errorf("the Error holds a value: %v", p)
+				}
+				if Category(p) != p.Field+": another delimiter" {
+					t.Errorf("category %q", Category(p))
+				}
+			}
+		})
+	}
+}

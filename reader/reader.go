@@ -45,6 +45,7 @@ type Reader struct {
 	tab      table
 	wb       *workbook // nil for CSV
 	header   batch.Header
+	csv      *csvTable // the CSV table under tab, for its delimiter; nil for XLSX
 	opts     Options
 	today    int // dateNumber of "today", for the birth-date check
 	index    int // Index of the next row
@@ -228,7 +229,8 @@ func (r *Reader) findHeader(t table, m matcher) error {
 				st.fieldCols = map[int]bool{h.Name: true, h.BankCard: true, h.Phone: true, h.IDCard: true, h.CertType: true}
 			}
 			// The data rows are parsed a batch ahead on another core.
-			_, csv := t.(*csvTable) // CSV has no numeric cells
+			ct, csv := t.(*csvTable) // CSV has no numeric cells
+			r.csv = ct
 			r.tab, r.header, r.lastLine = prefetch(t, !csv), h, line
 			return nil
 		}
@@ -318,7 +320,13 @@ func (r *Reader) row(cells []string, line int) batch.Row {
 	if h.CertType >= 0 {
 		row.Fields.CertType = Normalize(batch.FieldCertType, row.Cells[h.CertType])
 	}
+	var other rune
+	if r.csv != nil {
+		other = r.csv.otherDelimiter(cells, n)
+	}
 	switch {
+	case other != 0:
+		row.Problem = r.csv.delimiterProblem(h, cells, line, other)
 	case r.tab.numeric(h.BankCard) && tooManyDigits(row.Cells[h.BankCard]):
 		row.Problem = &batch.Problem{Field: batch.FieldBankCard, Reason: reasonNumeric}
 	case r.tab.numeric(h.IDCard) && tooManyDigits(row.Cells[h.IDCard]):

@@ -61,6 +61,9 @@ func ConsoleSummary(w io.Writer, rep *batch.Report, o ConsoleOptions) error {
 		line("charge unknown", "%6d  results not in the price table", rep.UnknownResults)
 	}
 	line("calls sent", "%6d", rep.Calls)
+	if rep.PaceCuts > 0 {
+		line("throttled", "%6d  pace cut %d %s, lowest %.1f/s", rep.Throttled, rep.PaceCuts, plural(rep.PaceCuts, "time", "times"), rep.LowestQPS)
+	}
 	line("rows", "%6d  verified %d, reused %d, duplicates %d, invalid %d, deferred %d, errors %d, not attempted %d; blank rows skipped %d",
 		rep.Rows, rep.Verified, rep.Reused, rep.Duplicates, rep.Invalid, rep.Deferred, rep.Errors, rep.NotAttempted, rep.Blank)
 	if s := byCode(rep.Retried); s != "" {
