@@ -4,10 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
-	"maps"
 	"os"
-	"slices"
 	"strconv"
 	"time"
 
@@ -103,21 +100,37 @@ func runSimulate(c *cli.Context) error {
 	if err != nil {
 		return withCode(exitFatal, err)
 	}
-	if path := c.String("write-key"); path != "" {
-		if err := os.WriteFile(path, sim.PublicKeyPEM(), 0o644); err != nil {
-			return withCode(exitFatal, fmt.Errorf("write simulator public key %q: %w", path, err))
-		}
-	}
-	if path := c.String("write-sm2-key"); path != "" {
-		if err := os.WriteFile(path, sim.SM2PublicKeyPEM(), 0o644); err != nil {
-			return withCode(exitFatal, fmt.Errorf("write simulator SM2 public key %q: %w", path, err))
+	for _, k := range []struct {
+		flag, what string
+		pem        []byte
+	}{
+		{"write-key", "RSA", sim.PublicKeyPEM()},
+		{"write-sm2-key", "SM2", sim.SM2PublicKeyPEM()},
+	} {
+		if path := c.String(k.flag); path != "" {
+			if err := os.WriteFile(path, k.pem, 0o644); err != nil {
+				return withCode(exitFatal, fmt.Errorf("write simulator %s public key %q: %w", k.what, path, err))
+			}
 		}
 	}
 	base, err := sim.Start(c.String("listen"))
 	if err != nil {
 		return withCode(exitFatal, err)
 	}
+	printSimulateBanner(c, base, id)
+	fmt.Fprintln(c.App.ErrWriter, "serving until interrupted (Ctrl-C)")
 
+	<-c.Context.Done()
+	ctx, cancel := context.WithTimeout(context.Background(), simulateShutdown)
+	defer cancel()
+	sim.Shutdown(ctx) //nolint:errcheck // calls still in flight after the wait are cut; the stats say so
+	sim.Stats().Format(c.App.Writer)
+	return nil
+}
+
+// printSimulateBanner says where the simulator listens, which credential
+// it accepts (the SecretId masked) and how to point verify at it.
+func printSimulateBanner(c *cli.Context, base, id string) {
 	out := c.App.Writer
 	fmt.Fprintf(out, "listening on %s\n", base)
 	if id == "" {
@@ -138,14 +151,6 @@ func runSimulate(c *cli.Context) error {
 	} else {
 		fmt.Fprintf(out, "  (for SM4-GCM: --write-sm2-key FILE.pem, then verify --encrypt --encryption-algorithm SM4-GCM --encryption-key FILE.pem)\n")
 	}
-	fmt.Fprintln(c.App.ErrWriter, "serving until interrupted (Ctrl-C)")
-
-	<-c.Context.Done()
-	ctx, cancel := context.WithTimeout(context.Background(), simulateShutdown)
-	defer cancel()
-	sim.Shutdown(ctx) //nolint:errcheck // calls still in flight after the wait are cut; the stats say so
-	printSimulatorStats(out, sim.Stats())
-	return nil
 }
 
 // simulateMaskID shows the first four characters of a SecretId.
@@ -154,28 +159,4 @@ func simulateMaskID(id string) string {
 		return "****"
 	}
 	return id[:4] + "****"
-}
-
-// printSimulatorStats writes what the simulator received, answered and charged.
-func printSimulatorStats(w io.Writer, st simulator.Stats) {
-	fmt.Fprintf(w, "stopped: %d requests, %d answered; charged %d, free %d, unknown %d; "+
-		"throttled %d, auth failures %d, HTTP errors %d, dropped before %d, dropped after %d, cancelled %d; "+
-		"most accepted in one second %d\n",
-		st.Requests, st.Answered, st.Charged, st.Free, st.Unknown,
-		st.Throttled, st.AuthFailures, st.HTTPErrors, st.DroppedBefore, st.DroppedAfter, st.Cancelled,
-		st.MaxInWindow)
-	printSimulateCounts(w, "by result", st.ByResult)
-	printSimulateCounts(w, "by error", st.ByError)
-}
-
-// printSimulateCounts writes "label: k=n k=n" in key order, nothing when m is empty.
-func printSimulateCounts(w io.Writer, label string, m map[string]int) {
-	if len(m) == 0 {
-		return
-	}
-	fmt.Fprintf(w, "%s:", label)
-	for _, k := range slices.Sorted(maps.Keys(m)) {
-		fmt.Fprintf(w, " %s=%d", k, m[k])
-	}
-	fmt.Fprintln(w)
 }

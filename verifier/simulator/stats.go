@@ -1,6 +1,11 @@
 package simulator
 
-import "maps"
+import (
+	"fmt"
+	"io"
+	"maps"
+	"slices"
+)
 
 // Stats counts what the simulator received, answered and charged. Every
 // request is counted exactly once among the outcomes; the counts are exact
@@ -46,4 +51,28 @@ func (s *Simulator) Stats() Stats {
 	st.ByResult = maps.Clone(s.stats.ByResult)
 	st.ByError = maps.Clone(s.stats.ByError)
 	return st
+}
+
+// Format writes what the simulator received, answered and charged, on
+// one line, then its answers by Result and by error code in key order.
+func (st Stats) Format(w io.Writer) {
+	fmt.Fprintf(w, "stopped: %d requests, %d answered; charged %d, free %d, unknown %d; "+
+		"throttled %d, auth failures %d, HTTP errors %d, dropped before %d, dropped after %d, cancelled %d; "+
+		"most accepted in one second %d\n",
+		st.Requests, st.Answered, st.Charged, st.Free, st.Unknown,
+		st.Throttled, st.AuthFailures, st.HTTPErrors, st.DroppedBefore, st.DroppedAfter, st.Cancelled,
+		st.MaxInWindow)
+	for _, c := range []struct {
+		label string
+		m     map[string]int
+	}{{"by result", st.ByResult}, {"by error", st.ByError}} {
+		if len(c.m) == 0 {
+			continue
+		}
+		fmt.Fprintf(w, "%s:", c.label)
+		for _, k := range slices.Sorted(maps.Keys(c.m)) {
+			fmt.Fprintf(w, " %s=%d", k, c.m[k])
+		}
+		fmt.Fprintln(w)
+	}
 }
