@@ -6,6 +6,8 @@ import (
 	"unicode"
 
 	"github.com/urfave/cli/v2"
+
+	"github.com/bankcard4e/bankcard4e/reader"
 )
 
 // The options that several commands share, each defined once so that its
@@ -14,12 +16,25 @@ import (
 // inputFlags are how verify and check read INPUT; noPrecheck says what
 // --no-precheck does in that command.
 func inputFlags(noPrecheck string) []cli.Flag {
+	return append(listFlags(), boolFlag("no-precheck", noPrecheck))
+}
+
+// listFlags say where a list's columns are: verify, check and memory forget.
+func listFlags() []cli.Flag {
 	return []cli.Flag{
 		&cli.StringFlag{Name: "sheet", Usage: "XLSX input sheet `NAME`", DefaultText: "the first sheet with a recognised header row"},
 		&cli.GenericFlag{Name: "column", Value: &columnSpecs{}, Usage: "map `FIELD=HEADER` (fields: name, bankcard, phone, idcard, certtype); repeatable", DefaultText: "the header aliases"},
-		boolFlag("no-precheck", noPrecheck),
 		&cli.IntFlag{Name: "header-row", Usage: "the header is row `N` of the file (or sheet), wherever it is", DefaultText: "searched in the first 10 non-empty rows"},
 	}
+}
+
+// listOptions reads the flags of listFlags.
+func listOptions(c *cli.Context) (reader.Options, error) {
+	cols, err := reader.ParseColumns(*c.Generic("column").(*columnSpecs))
+	if err != nil {
+		return reader.Options{}, err
+	}
+	return reader.Options{Sheet: c.String("sheet"), Columns: cols, HeaderRow: c.Int("header-row")}, nil
 }
 
 func currencyFlag() cli.Flag {

@@ -3,18 +3,14 @@ package main
 import (
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
-	"sort"
-	"strings"
 	"time"
 
 	"github.com/urfave/cli/v2"
 
-	"github.com/bankcard4e/bankcard4e/batch"
+	"github.com/bankcard4e/bankcard4e/job"
 	"github.com/bankcard4e/bankcard4e/memory"
-	"github.com/bankcard4e/bankcard4e/reader"
 )
 
 // memoryCommand administers the memory of earlier answers (SPEC section
@@ -43,11 +39,8 @@ func memoryCommand() *cli.Command {
 				Name:      "forget",
 				Usage:     "delete the entries of every row of LIST (.csv or .xlsx), for a customer's erasure request",
 				ArgsUsage: "LIST",
-				Flags: append(memoryFlags(),
-					&cli.StringFlag{Name: "sheet", Usage: "XLSX sheet `NAME` (default: the first sheet with a recognised header row)"},
-					&cli.GenericFlag{Name: "column", Value: &memoryColumns{}, Usage: "map `FIELD=HEADER` (fields: name, bankcard, phone, idcard, certtype); repeatable"},
-				),
-				Action: runMemoryForget,
+				Flags:     append(memoryFlags(), listFlags()...),
+				Action:    runMemoryForget,
 			},
 		},
 	}
@@ -60,12 +53,6 @@ func memoryFlags() []cli.Flag {
 		&cli.StringFlag{Name: "memory-key", Usage: "the memory's secret key `FILE` (default: memory.key beside the database)"},
 	}
 }
-
-// memoryColumns collects repeated --column values as given.
-type memoryColumns []string
-
-func (c *memoryColumns) Set(v string) error { *c = append(*c, v); return nil }
-func (c *memoryColumns) String() string     { return strings.Join(*c, " ") }
 
 // memoryPath is --memory, or the default path.
 func memoryPath(c *cli.Context) (string, error) {
@@ -104,34 +91,8 @@ func runMemoryStats(c *cli.Context) error {
 	if err != nil {
 		return withCode(exitFatal, err)
 	}
-	printMemoryStats(c.App.Writer, s.Path(), st)
+	st.Format(c.App.Writer, s.Path())
 	return nil
-}
-
-// printMemoryStats prints st: counts, times and endpoints only.
-func printMemoryStats(w io.Writer, path string, st memory.Stats) {
-	fmt.Fprintf(w, "memory      %s\n", path)
-	fmt.Fprintf(w, "entries     %d\n", st.Entries)
-	if st.Entries > 0 {
-		fmt.Fprintf(w, "oldest      %s\n", st.Oldest.Format(time.RFC3339))
-		fmt.Fprintf(w, "newest      %s\n", st.Newest.Format(time.RFC3339))
-	}
-	for _, k := range sortedKeys(st.ByEndpoint) {
-		fmt.Fprintf(w, "endpoint    %s: %d\n", k, st.ByEndpoint[k])
-	}
-	for _, k := range sortedKeys(st.ByResult) {
-		fmt.Fprintf(w, "Result %-4s %d\n", k, st.ByResult[k])
-	}
-	fmt.Fprintf(w, "card guard  %d calls counted in the last 24 h\n", st.CardCalls)
-}
-
-func sortedKeys(m map[string]int) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }
 
 func runMemoryPrune(c *cli.Context) error {
@@ -158,7 +119,7 @@ func runMemoryForget(c *cli.Context) error {
 		return withCode(exitFatal, fmt.Errorf("memory forget takes one LIST file, got %d arguments", c.NArg()))
 	}
 	list := c.Args().First()
-	columns, err := reader.ParseColumns(*c.Generic("column").(*memoryColumns))
+	o, err := listOptions(c)
 	if err != nil {
 		return withCode(exitFatal, err)
 	}
@@ -167,31 +128,7 @@ func runMemoryForget(c *cli.Context) error {
 		return err
 	}
 	defer s.Close()
-	// Read the whole list before deleting anything: a list that breaks
-	// off half-way forgets nobody. Rows failing the format checks are
-	// forgotten too, as verify --no-precheck may have sent them.
-	r, err := reader.Open(list, reader.Options{Sheet: c.String("sheet"), Columns: columns, NoPrecheck: true})
-	if err != nil {
-		return withCode(exitFatal, err)
-	}
-	defer r.Close()
-	var keys []batch.MemoryKey
-	rows := 0
-	for {
-		row, err := r.Next()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			return withCode(exitFatal, err)
-		}
-		rows++
-		keys = append(keys, s.RowKey(row.Fields))
-		if row.Fields.BankCard != "" {
-			keys = append(keys, s.CardKey(row.Fields.BankCard))
-		}
-	}
-	f, err := s.Forget(c.Context, keys)
+	rows, f, err := job.ForgetList(c.Context, s, list, o)
 	if err != nil {
 		return withCode(exitFatal, err)
 	}

@@ -11,10 +11,12 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"maps"
 	"math"
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -703,4 +705,22 @@ func (s *Store) Close() error {
 		return fmt.Errorf("memory %q: %w", s.path, err)
 	}
 	return nil
+}
+
+// Format writes st for a person: counts, times and endpoints, never a
+// customer.
+func (st Stats) Format(w io.Writer, path string) {
+	fmt.Fprintf(w, "memory      %s\n", path)
+	fmt.Fprintf(w, "entries     %d\n", st.Entries)
+	if st.Entries > 0 {
+		fmt.Fprintf(w, "oldest      %s\n", st.Oldest.Format(time.RFC3339))
+		fmt.Fprintf(w, "newest      %s\n", st.Newest.Format(time.RFC3339))
+	}
+	for _, k := range slices.Sorted(maps.Keys(st.ByEndpoint)) {
+		fmt.Fprintf(w, "endpoint    %s: %d\n", k, st.ByEndpoint[k])
+	}
+	for _, k := range slices.Sorted(maps.Keys(st.ByResult)) {
+		fmt.Fprintf(w, "Result %-4s %d\n", k, st.ByResult[k])
+	}
+	fmt.Fprintf(w, "card guard  %d calls counted in the last 24 h\n", st.CardCalls)
 }
