@@ -79,6 +79,7 @@ render:
 	pdftoppm -r 110 -png $(RENDER_DIR)/sample.pdf $(RENDER_DIR)/page
 	@echo "$$(ls $(RENDER_DIR)/page-*.png | wc -l) pages in $(RENDER_DIR)/"
 
+# Everything the README's commands, make demo, make render and make bench write.
 clean:
-	rm -f bankcard4e samples/*.results.* samples/*.journal
-	rm -rf render-out
+	rm -f bankcard4e samples/*.results.* samples/*.journal samples/*.report.json samples/*.prom
+	rm -rf render-out bench-out
