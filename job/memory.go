@@ -17,7 +17,7 @@ import (
 // section 11) and the shared Redis (section 12).
 type MemoryPlan struct {
 	Off         bool          // --no-memory (or a --simulate run without --memory): neither read nor write
-	Path        string        // --memory database file (the CLI fills the default)
+	Path        string        // --memory database file (the CLI fills the default); "" and no Shared: no memory
 	KeyPath     string        // --memory-key; "" → memory.DefaultKeyPath(Path), made on first use (SQLite only)
 	Retain      time.Duration // --retain: answers older than this are pruned at the start; 0: not pruned
 	ReuseWithin time.Duration // --reuse-within; 0: always pay (answers are still recorded)
@@ -29,9 +29,12 @@ type MemoryPlan struct {
 	SecretID string // the credential's SecretId: names the shared budget (--shared)
 }
 
+// on reports whether the run uses a memory: the zero MemoryPlan has none.
+func (m *MemoryPlan) on() bool { return !m.Off && (m.Path != "" || m.Shared != "") }
+
 // active reports whether a rerun of a finished list is answered by the
 // memory: it is read and answers are reused.
-func (m *MemoryPlan) active() bool { return !m.Off && m.ReuseWithin > 0 }
+func (m *MemoryPlan) active() bool { return m.on() && m.ReuseWithin > 0 }
 
 // validateMemory checks the memory options that need no file.
 func validateMemory(m *MemoryPlan) error {
@@ -40,14 +43,12 @@ func validateMemory(m *MemoryPlan) error {
 		return fmt.Errorf("--max-per-card %d: want 0 (off) or more", m.MaxPerCard)
 	case m.MaxCharged < 0:
 		return fmt.Errorf("--max-charged %d: want a positive count", m.MaxCharged)
-	case m.Off:
+	case !m.on():
 		return nil
 	case m.Retain > 0 && m.Retain < m.ReuseWithin:
 		return fmt.Errorf("--retain %v is shorter than --reuse-within %v: answers would be deleted before they could be reused", m.Retain, m.ReuseWithin)
 	case m.Shared != "" && m.KeyPath == "":
 		return errors.New("--shared needs --memory-key FILE, the same 32-byte key on every host (or --no-memory to share only the rate limit); no call was sent")
-	case m.Shared == "" && m.Path == "":
-		return errors.New("memory: no database path; give --memory FILE or --no-memory")
 	case m.Endpoint == "":
 		return errors.New("memory: no endpoint to key answers by")
 	}
@@ -69,7 +70,7 @@ func (j *job) openMemory(ctx context.Context, qps float64) error {
 			return fmt.Errorf("%w; no call was sent", err)
 		}
 	}
-	if m.Off {
+	if !m.on() {
 		return nil
 	}
 	if u != nil {
