@@ -386,3 +386,52 @@ func TestCheckMemory(t *testing.T) {
 		t.Errorf("after a verify: answers %v calls %v, want %d and %d", m["memory_answers"], m["calls"], want, 20-want)
 	}
 }
+
+// Every memory problem is found before the first call: exit 1, nothing
+// sent.
+func TestMemoryRefusedBeforeAnyCall(t *testing.T) {
+	sim, url := startSim(t, simulator.Config{})
+	dir := t.TempDir()
+	input := writeList(t, dir, 10)
+	good := filepath.Join(dir, "good", "memory.db")
+	if _, stderr, code := runApp(t, context.Background(), "verify", "--endpoint", url, "--quiet", "--memory", good, "--out", filepath.Join(dir, "first.csv"), input); code != exitOK && code != exitRowErrors {
+		t.Fatalf("first run: exit %d\n%s", code, stderr)
+	}
+	otherKey := writeMemoryKey(t, t.TempDir())
+	openKey := filepath.Join(dir, "open.key")
+	if err := os.WriteFile(openKey, mustRead(t, otherKey), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	notDB := filepath.Join(dir, "notdb.db")
+	if err := os.WriteFile(notDB, []byte("this is not a database, just some text\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"wrong key", []string{"--memory", good, "--memory-key", otherKey}, "another key"},
+		{"key readable by others", []string{"--memory", filepath.Join(dir, "new.db"), "--memory-key", openKey}, "open.key"},
+		{"not a database", []string{"--memory", notDB}, "notdb.db"},
+		{"shared without a key", []string{"--shared", "redis://127.0.0.1:1/0"}, "--memory-key"},
+		{"Redis unreachable", []string{"--shared", "redis://user:s3cret@127.0.0.1:1/0", "--memory-key", otherKey}, "127.0.0.1:1"},
+		{"retain shorter than reuse", []string{"--memory", good, "--retain", "1h", "--reuse-within", "2h"}, "--retain"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			before := sim.Stats().Requests
+			args := append(append([]string{"verify", "--endpoint", url, "--quiet", "--out", filepath.Join(dir, "out.csv")}, c.args...), input)
+			_, stderr, code := runApp(t, context.Background(), args...)
+			if code != exitFatal || !strings.Contains(stderr, c.want) {
+				t.Errorf("exit %d, want 1 naming %q:\n%s", code, c.want, stderr)
+			}
+			if strings.Contains(stderr, "s3cret") {
+				t.Errorf("the Redis password was printed:\n%s", stderr)
+			}
+			if got := sim.Stats().Requests - before; got != 0 {
+				t.Errorf("%d requests sent", got)
+			}
+		})
+	}
+}
