@@ -59,6 +59,10 @@ func validateMemory(m *MemoryPlan) error {
 // shared gate, and prunes the old answers: all before the first call, so
 // that any failure exits 1 with nothing sent.
 func (j *job) openMemory(ctx context.Context, qps float64) error {
+	// Not interruptible: an interrupt this early is the run's to report
+	// (exit 130 with nothing sent), and every step is bounded by the
+	// Redis timeouts and SQLite's busy timeout.
+	ctx = context.WithoutCancel(ctx)
 	m := &j.p.Memory
 	var u *shared.URL
 	if m.Shared != "" {
