@@ -435,3 +435,32 @@ func TestMemoryRefusedBeforeAnyCall(t *testing.T) {
 		})
 	}
 }
+
+// --simulate uses no memory unless --memory is given; with it, a second
+// simulated run (another simulator, another port) reuses the first's
+// answers.
+func TestMemorySimulate(t *testing.T) {
+	dir := t.TempDir()
+	t.Setenv("HOME", dir)
+	t.Setenv("XDG_STATE_HOME", "")
+	input := writeList(t, dir, 20)
+	run := func(out string, more ...string) batch.Report {
+		t.Helper()
+		rep := filepath.Join(dir, out+".json")
+		args := append([]string{"verify", "--simulate", "--quiet", "--out", filepath.Join(dir, out), "--report", rep}, more...)
+		if _, stderr, code := runApp(t, context.Background(), append(args, input)...); code != exitOK && code != exitRowErrors {
+			t.Fatalf("exit %d\n%s", code, stderr)
+		}
+		return fake.ReadReport(t, rep)
+	}
+	run("demo.csv")
+	if _, err := os.Stat(filepath.Join(dir, ".local", "state", "bankcard4e")); err == nil {
+		t.Error("a --simulate run without --memory made the default memory")
+	}
+	mem := filepath.Join(dir, "sim-memory.db")
+	first := run("one.csv", "--memory", mem)
+	second := run("two.csv", "--memory", mem)
+	if first.Calls == 0 || second.Reused == 0 || second.Calls >= first.Calls {
+		t.Errorf("first run %d calls; second %d calls, %d reused: want the second answered from the memory", first.Calls, second.Calls, second.Reused)
+	}
+}
