@@ -1,9 +1,16 @@
 package job
 
 import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/bankcard4e/bankcard4e/batch"
+	"github.com/bankcard4e/bankcard4e/internal/fake"
 )
 
 func TestValidateMemory(t *testing.T) {
@@ -56,5 +63,44 @@ func TestRefuseRerunWithMemory(t *testing.T) {
 				t.Errorf("refuseRerun = %v, want refused %v", err, c.refuse)
 			}
 		})
+	}
+}
+
+// Six rows on one card, --max-per-card 3: three calls, three deferred
+// (exit 2); a rerun after the 24 h window (an injected clock) sends the
+// three deferred and reuses the three answered.
+func TestCardGuardWindow(t *testing.T) {
+	dir := t.TempDir()
+	var b strings.Builder
+	b.WriteString("Name,BankCard,Phone,IdCard\n")
+	card := fake.Person(0).BankCard
+	for i := range 6 {
+		f := fake.Person(i)
+		fmt.Fprintf(&b, "%s,%s,%s,%s\n", f.Name, card, f.Phone, f.IDCard)
+	}
+	input := filepath.Join(dir, "list.csv")
+	if err := os.WriteFile(input, []byte(b.String()), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	now := time.Date(2026, 3, 1, 2, 10, 0, 0, time.UTC)
+	v := &countingVerifier{}
+	plan := Plan{Input: input, Out: filepath.Join(dir, "out.csv"), Verifier: v, Version: "test", Endpoint: "test",
+		Batch: batch.Config{Workers: 2}, Now: func() time.Time { return now },
+		Memory: MemoryPlan{Path: filepath.Join(dir, "memory.db"), Endpoint: "test:1", Retain: 90 * 24 * time.Hour,
+			ReuseWithin: 30 * 24 * time.Hour, MaxPerCard: 3}}
+	rep, err := Run(context.Background(), plan)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v.calls.Load() != 3 || rep.Deferred != 3 || ExitCode(rep, nil) != ExitRowErrors {
+		t.Fatalf("first run: %d calls, %d deferred, exit %d; want 3, 3, 2", v.calls.Load(), rep.Deferred, ExitCode(rep, nil))
+	}
+	now = now.Add(25 * time.Hour)
+	rep, err = Run(context.Background(), plan)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v.calls.Load() != 6 || rep.Deferred != 0 || rep.Reused != 3 || ExitCode(rep, nil) != ExitOK {
+		t.Errorf("after the window: %d calls in all, %d deferred, %d reused, exit %d; want 6, 0, 3, 0", v.calls.Load(), rep.Deferred, rep.Reused, ExitCode(rep, nil))
 	}
 }
