@@ -36,7 +36,7 @@ func verifyCommand() *cli.Command {
 			reportFlag(),
 			&cli.StringFlag{Name: "metrics", Usage: "write Prometheus textfile-collector metrics to `FILE.prom`"},
 			&cli.StringFlag{Name: "journal", Usage: "resume journal `FILE`", DefaultText: "<out>.journal"},
-			boolFlag("fresh", "ignore an existing journal and an earlier result of this input and start over (rows already charged are charged again)"),
+			boolFlag("fresh", "ignore an existing journal and an earlier result of this input and start over (rows already charged are charged again, unless the memory answers them)"),
 			boolFlag("force", "replace an existing --out that is not a result of this input"),
 			boolFlag("mask", "mask personal data in the output sheet"),
 			boolFlag("encrypt", "send the four fields encrypted (Encryption parameter)"),
