@@ -16,12 +16,12 @@ func checkCommand() *cli.Command {
 		Name:      "check",
 		Usage:     "read and validate INPUT offline: no calls, no charges",
 		ArgsUsage: "INPUT",
-		Flags: append(inputFlags("count rows that fail the format checks as sendable, as verify --no-precheck would send them"),
+		Flags: append(append(inputFlags("count rows that fail the format checks as sendable, as verify --no-precheck would send them"),
 			qpsFlag("requests per second, for the duration estimate"),
 			priceFlag("for the cost estimate"),
 			currencyFlag(),
 			reportFlag(),
-		),
+		), checkMemoryFlags()...),
 		Action: runCheck,
 	}
 }
@@ -53,7 +53,11 @@ func runCheck(c *cli.Context) error {
 	if err != nil {
 		return withCode(exitFatal, err)
 	}
-	rep, err := job.Check(input, reader.Options{Sheet: c.String("sheet"), Columns: columns, NoPrecheck: c.Bool("no-precheck"), HeaderRow: c.Int("header-row")}, qps, price)
+	mem, err := checkMemory(c)
+	if err != nil {
+		return withCode(exitFatal, err)
+	}
+	rep, err := job.CheckWithMemory(c.Context, input, reader.Options{Sheet: c.String("sheet"), Columns: columns, NoPrecheck: c.Bool("no-precheck"), HeaderRow: c.Int("header-row")}, qps, price, mem)
 	if err != nil {
 		return withCode(exitFatal, err)
 	}

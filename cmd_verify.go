@@ -24,7 +24,7 @@ func verifyCommand() *cli.Command {
 		Name:      "verify",
 		Usage:     "verify every row of INPUT (.csv or .xlsx) with BankCard4EVerification",
 		ArgsUsage: "INPUT",
-		Flags: append(inputFlags("send rows that fail local format checks anyway"), []cli.Flag{
+		Flags: append(append(inputFlags("send rows that fail local format checks anyway"), []cli.Flag{
 			&cli.StringFlag{Name: "out", Aliases: []string{"o"}, Usage: "output `FILE`, .xlsx or .csv", DefaultText: "<input stem>.results.xlsx beside the input"},
 			qpsFlag("requests started per second, at most"),
 			&cli.IntFlag{Name: "workers", Usage: "`N` concurrent requests", DefaultText: "auto, enough to hold --qps at any latency up to --timeout"},
@@ -37,7 +37,7 @@ func verifyCommand() *cli.Command {
 			reportFlag(),
 			&cli.StringFlag{Name: "metrics", Usage: "write Prometheus textfile-collector metrics to `FILE.prom`"},
 			&cli.StringFlag{Name: "journal", Usage: "resume journal `FILE`", DefaultText: "<out>.journal"},
-			boolFlag("fresh", "ignore an existing journal and an earlier result of this input and start over (rows already charged are charged again)"),
+			boolFlag("fresh", "ignore an existing journal and an earlier result of this input and start over (rows already charged are charged again, unless the memory answers them)"),
 			boolFlag("force", "replace an existing --out that is not a result of this input"),
 			boolFlag("mask", "mask personal data in the output sheet"),
 			boolFlag("encrypt", "send the four fields encrypted (Encryption parameter)"),
@@ -47,7 +47,7 @@ func verifyCommand() *cli.Command {
 			&cli.StringFlag{Name: "lang", Value: "en-US", Usage: "`LANG` of Description: en-US or zh-CN"},
 			boolFlag("simulate", "run against an in-process simulator with local credentials (no account, no charges)"),
 			boolFlag("quiet", "no progress, only errors and the final summary", "q"),
-		}...),
+		}...), verifyMemoryFlags()...),
 		Action: runVerify,
 	}
 }
@@ -63,6 +63,10 @@ func runVerify(c *cli.Context) error {
 	}
 	defer svc.close()
 	plan.Verifier, plan.Endpoint, plan.Simulated = svc.client, svc.name, svc.simulated
+	if plan.Memory, err = verifyMemoryPlan(c, svc.simulated); err != nil {
+		return withCode(exitFatal, err)
+	}
+	plan.Memory.SecretID = svc.secretID
 	plan.Progress = job.NewProgress(c.App.ErrWriter, c.Bool("quiet"))
 	rep, err := job.Run(c.Context, plan)
 	if err != nil {
@@ -129,6 +133,7 @@ type service struct {
 	client    *verifier.Client
 	name      string
 	simulated bool
+	secretID  string // the credential's SecretId, which names the --shared budget
 	closers   []func()
 }
 
@@ -161,6 +166,7 @@ func newService(c *cli.Context, qps float64, timeout time.Duration) (*service, e
 		cfg.Credential, err = verifier.LoadCredential(verifier.CredentialOptions{Getenv: os.Getenv, Home: home, Profile: c.String("profile")})
 	}
 	if err == nil {
+		s.secretID = cfg.Credential.SecretID
 		s.client, err = verifier.New(cfg)
 	}
 	if err != nil {

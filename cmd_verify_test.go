@@ -30,8 +30,10 @@ func TestVerifyRefusesBrokenFileBeforeAnyCall(t *testing.T) {
 	}
 }
 
-// Rerunning a finished list would charge every row again: refused unless
-// --fresh, for .xlsx and .csv outputs alike; a changed input is verified.
+// Rerunning a finished list with the memory off would charge every row
+// again: refused unless --fresh, for .xlsx and .csv outputs alike; a
+// changed input is verified. (With the memory on, the rerun is answered
+// from it: memory_test.go.)
 func TestVerifyRefusesRepeat(t *testing.T) {
 	for _, name := range []string{"out.xlsx", "out.csv"} {
 		t.Run(name, func(t *testing.T) {
@@ -39,7 +41,7 @@ func TestVerifyRefusesRepeat(t *testing.T) {
 			dir := t.TempDir()
 			input := writeList(t, dir, 10)
 			out := filepath.Join(dir, name)
-			args := []string{"verify", "--endpoint", url, "--quiet", "--qps", "200", "--out", out}
+			args := []string{"verify", "--endpoint", url, "--quiet", "--qps", "200", "--no-memory", "--out", out}
 			if _, stderr, code := runApp(t, context.Background(), append(args, input)...); code != exitOK {
 				t.Fatalf("first run: exit %d\n%s", code, stderr)
 			}

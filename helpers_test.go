@@ -39,6 +39,7 @@ func startSim(t *testing.T, cfg simulator.Config) (*simulator.Simulator, string)
 	t.Setenv("TENCENTCLOUD_SECRET_KEY", key)
 	t.Setenv("TENCENTCLOUD_SESSION_TOKEN", "")
 	t.Setenv("HOME", t.TempDir())
+	t.Setenv("XDG_STATE_HOME", "") // the memory of earlier answers: this test's own, under HOME
 	return sim, url
 }
 

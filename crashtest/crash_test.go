@@ -67,7 +67,10 @@ func crashTest(t *testing.T, sig syscall.Signal) {
 	sim, url := startSim(t, cfg)
 	dir := t.TempDir()
 	_, distinct := writeList(t, dir, listRows)
-	args := []string{"verify", "--endpoint", url, "--qps", "500", "--out", "out.csv", "--report", "r.json", "list.csv"}
+	// --no-memory: this test is the journal's. With the memory, a killed
+	// run's row claims hold its rerun for their 2-minute lease, and its
+	// lost calls count for the card guard (see the wire-mem report).
+	args := []string{"verify", "--no-memory", "--endpoint", url, "--qps", "500", "--out", "out.csv", "--report", "r.json", "list.csv"}
 	journalPath := filepath.Join(dir, "out.csv.journal")
 
 	// Each signal goes out after a random number of this run's requests,
@@ -256,7 +259,7 @@ func uninterrupted(t *testing.T, bin string, cfg simulator.Config) [][]string {
 	_, url := startSim(t, cfg)
 	dir := t.TempDir()
 	writeList(t, dir, listRows)
-	cmd, out := command(t, bin, dir, "verify", "--endpoint", url, "--qps", "500", "--out", "out.csv", "list.csv")
+	cmd, out := command(t, bin, dir, "verify", "--no-memory", "--endpoint", url, "--qps", "500", "--out", "out.csv", "list.csv")
 	if err := cmd.Run(); err != nil {
 		t.Fatalf("uninterrupted run: %v\n%s", err, out)
 	}
@@ -321,7 +324,7 @@ func leftovers(t *testing.T, dir string) {
 	var extra []string
 	for _, e := range ents {
 		switch e.Name() {
-		case "list.csv", "out.csv", "r.json", "home":
+		case "list.csv", "out.csv", "r.json", "home", "state": // state: the memory of earlier answers, kept on purpose
 		default:
 			extra = append(extra, e.Name())
 		}

@@ -117,7 +117,7 @@ func command(t *testing.T, bin, dir string, args ...string) (*exec.Cmd, *bytes.B
 	var env []string
 	for _, kv := range os.Environ() {
 		k, _, _ := strings.Cut(kv, "=")
-		if strings.HasPrefix(k, "TENCENTCLOUD_") || k == "HOME" || k == "TMPDIR" {
+		if strings.HasPrefix(k, "TENCENTCLOUD_") || k == "HOME" || k == "TMPDIR" || k == "XDG_STATE_HOME" {
 			continue
 		}
 		env = append(env, kv)
@@ -125,7 +125,8 @@ func command(t *testing.T, bin, dir string, args ...string) (*exec.Cmd, *bytes.B
 	env = append(env,
 		"TENCENTCLOUD_SECRET_ID="+simulator.LocalSecretID,
 		"TENCENTCLOUD_SECRET_KEY="+simulator.LocalSecretKey,
-		"HOME="+home, "TMPDIR="+home)
+		"HOME="+home, "TMPDIR="+home,
+		"XDG_STATE_HOME="+filepath.Join(dir, "state")) // the memory of earlier answers: kept, so not in TMPDIR
 	cmd := exec.Command(bin, args...)
 	cmd.Dir, cmd.Env = dir, env
 	var stderr bytes.Buffer

@@ -1,6 +1,7 @@
 package job
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -31,6 +32,8 @@ type CheckReport struct {
 	InvalidByReason map[string]int `json:"invalid_by_reason"`
 	InvalidRows     []CheckInvalid `json:"invalid_rows"` // the first 1000
 	Duplicates      int            `json:"duplicates"`
+	Memory          string         `json:"memory"`         // the memory read: its path or redacted URL, or why none
+	MemoryAnswers   int            `json:"memory_answers"` // distinct valid rows the memory would answer
 	Calls           int            `json:"calls"`
 	QPS             float64        `json:"qps"`
 	MaxSeconds      float64        `json:"max_seconds"`
@@ -58,10 +61,31 @@ type CheckInvalid struct {
 // Check reads every row of input, offline, and counts what a verify at
 // qps and price would do: calls, the longest duration, the highest cost.
 func Check(input string, o reader.Options, qps float64, price *float64) (*CheckReport, error) {
-	rep, err := checkInput(input, o)
+	return CheckWithMemory(context.Background(), input, o, qps, price, CheckMemory{Off: true})
+}
+
+// CheckWithMemory is Check that also counts the rows the memory m would
+// answer (and leaves them out of the calls). It never creates a memory.
+func CheckWithMemory(ctx context.Context, input string, o reader.Options, qps float64, price *float64, m CheckMemory) (*CheckReport, error) {
+	mem, what, err := openCheckMemory(ctx, m)
 	if err != nil {
 		return nil, err
 	}
+	var answered func(batch.Fields) (bool, error)
+	if mem != nil {
+		defer mem.Close()
+		since := time.Now().Add(-m.ReuseWithin)
+		answered = func(f batch.Fields) (bool, error) {
+			r, ok, err := mem.Lookup(ctx, mem.RowKey(f), m.Endpoint, since)
+			return ok && r.Result != "-18" && r.Result != "-19", err
+		}
+	}
+	rep, err := checkInput(input, o, answered)
+	if err != nil {
+		return nil, err
+	}
+	rep.Memory = what
+	rep.Calls -= rep.MemoryAnswers
 	rep.QPS = qps
 	rep.MaxSeconds = float64(rep.Calls) / qps
 	if price != nil {
@@ -72,7 +96,7 @@ func Check(input string, o reader.Options, qps float64, price *float64) (*CheckR
 }
 
 // checkInput reads every row of input and counts the rows.
-func checkInput(input string, o reader.Options) (*CheckReport, error) {
+func checkInput(input string, o reader.Options, answered func(batch.Fields) (bool, error)) (*CheckReport, error) {
 	r, err := reader.Open(input, o)
 	if err != nil {
 		return nil, err
@@ -89,7 +113,7 @@ func checkInput(input string, o reader.Options) (*CheckReport, error) {
 		sum, _, err := fileutil.HashFile(input)
 		fp <- digest{sum, err}
 	}()
-	rep, err := countInput(r, input)
+	rep, err := countInput(r, input, answered)
 	d := <-fp
 	if err != nil {
 		return nil, err
@@ -102,7 +126,8 @@ func checkInput(input string, o reader.Options) (*CheckReport, error) {
 }
 
 // countInput reads every row of r and counts what a verify would do with it.
-func countInput(r *reader.Reader, input string) (*CheckReport, error) {
+// answered, when not nil, says whether the memory would answer a row.
+func countInput(r *reader.Reader, input string, answered func(batch.Fields) (bool, error)) (*CheckReport, error) {
 	rep := &CheckReport{Input: input, InvalidByReason: map[string]int{}, InvalidRows: []CheckInvalid{}}
 	// Half of each key of the rows that would be sent, sorted at the end to
 	// count duplicates: a slice of integers is a fifth the memory of a map
@@ -111,6 +136,7 @@ func countInput(r *reader.Reader, input string) (*CheckReport, error) {
 	// would make the count one too high; verify itself uses whole keys.
 	keyer := batch.NewKeyer()
 	keys := make([]uint64, 0, sizeHint(input))
+	seen := map[batch.Key]bool{} // rows looked up in the memory: each distinct row counts once
 	for {
 		row, err := r.Next()
 		if err == io.EOF {
@@ -129,7 +155,18 @@ func countInput(r *reader.Reader, input string) (*CheckReport, error) {
 			continue
 		}
 		rep.Valid++
-		keys = append(keys, keyer.Key(row.Fields)[0])
+		k := keyer.Key(row.Fields)
+		keys = append(keys, k[0])
+		if answered != nil && !seen[k] {
+			seen[k] = true
+			ok, err := answered(row.Fields)
+			if err != nil {
+				return nil, fmt.Errorf("memory: %w", err)
+			}
+			if ok {
+				rep.MemoryAnswers++
+			}
+		}
 	}
 	rep.Duplicates = countRepeats(keys)
 	rep.Blank = r.Blank()
@@ -182,6 +219,10 @@ func (rep *CheckReport) Print(w io.Writer) {
 		fmt.Fprintf(w, "  %s: %d\n", k, rep.InvalidByReason[k])
 	}
 	fmt.Fprintf(w, "duplicates:          %d\n", rep.Duplicates)
+	if rep.Memory != "" {
+		fmt.Fprintf(w, "memory:              %s\n", rep.Memory)
+		fmt.Fprintf(w, "memory would answer: %d\n", rep.MemoryAnswers)
+	}
 	fmt.Fprintf(w, "calls to make:       %d\n", rep.Calls)
 	fmt.Fprintf(w, "%-20s %s (calls / qps, before retries)\n", fmt.Sprintf("longest at %g/s:", rep.QPS), checkDuration(rep.MaxSeconds))
 	if rep.MaxCost != nil {

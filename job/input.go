@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/bankcard4e/bankcard4e/batch"
 	"github.com/bankcard4e/bankcard4e/internal/fileutil"
 	"github.com/bankcard4e/bankcard4e/reader"
 	"github.com/bankcard4e/bankcard4e/writer"
@@ -20,6 +21,8 @@ type scanned struct {
 	sha256  string // hex SHA-256 of the input file
 	size    int64
 	sameCSV bool // the .csv output holds, row for row, this input's results
+
+	repeats *batch.Repeats // the rows that occur more than once, for the batch's de-duplication
 }
 
 // scan reads the whole input once before any call: a file that breaks off
@@ -42,6 +45,7 @@ func scan(p *Plan) (*scanned, error) {
 	defer src.Close()
 	match := writer.MatchCSV(p.Out, src.Header().Cells)
 	s := &scanned{}
+	rf := batch.NewRepeatFinder()
 	for {
 		row, err := src.Next()
 		if errors.Is(err, io.EOF) {
@@ -53,12 +57,16 @@ func scan(p *Plan) (*scanned, error) {
 		}
 		s.rows++
 		match.Row(row.Cells)
+		if row.Problem == nil {
+			rf.Add(row.Fields)
+		}
 		if err := cellsFitXLSX(p, row, xlsxMaxCellChars); err != nil {
 			match.Done()
 			return nil, fmt.Errorf("%w; no call was sent", err)
 		}
 	}
 	s.sameCSV = match.Done()
+	s.repeats = rf.Repeats()
 	if !csvInput {
 		// A workbook is read out of order: hash it in one more read.
 		if s.sha256, s.size, err = fileutil.HashFile(p.Input); err != nil {

@@ -44,6 +44,8 @@ type Plan struct {
 	Encrypt             bool
 	EncryptionAlgorithm string
 
+	Memory MemoryPlan // the memory of earlier answers, the card guard, the budget, --shared (memory.go)
+
 	Fresh     bool // start over, ignoring the journal and an earlier result of this input
 	Force     bool // replace an existing output that is not a result of this input
 	Mask      bool // mask personal data in the output sheet

@@ -66,7 +66,9 @@ func refuseRerun(p *Plan, e earlier) error {
 	switch {
 	case !e.exists || e.journal:
 		return nil
-	case e.same && (p.Fresh || p.Simulated):
+	case e.same && (p.Fresh || p.Simulated || p.Memory.active()):
+		// With the memory read, a rerun of a finished list is answered
+		// from it: no row is paid for again within --reuse-within.
 		return nil
 	case e.same:
 		state := "finished"
@@ -93,9 +95,9 @@ func abortHint(code batch.AbortCode, service string) string {
 	case batch.AbortBreaker:
 		return " — the service is failing; rerun later to resume"
 	case batch.AbortBudget:
-		return " — the --max-charged budget is spent; raise it or rerun tomorrow to resume"
+		return " — rerun with a higher --max-charged to resume"
 	case batch.AbortSharedLost:
-		return " — the shared rate limit or memory became unreachable; check it, then rerun to resume"
+		return " — the shared Redis (or the memory) was lost: rerun when it is back to resume"
 	case batch.AbortService:
 		return serviceHint(service)
 	}

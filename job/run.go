@@ -14,6 +14,7 @@ import (
 	"github.com/bankcard4e/bankcard4e/batch/journal"
 	"github.com/bankcard4e/bankcard4e/internal/fileutil"
 	"github.com/bankcard4e/bankcard4e/reader"
+	"github.com/bankcard4e/bankcard4e/shared"
 	"github.com/bankcard4e/bankcard4e/writer"
 )
 
@@ -29,7 +30,7 @@ func Run(ctx context.Context, plan Plan) (*batch.Report, error) {
 	}
 	j := &job{p: &p}
 	defer j.release()
-	if err := j.prepare(); err != nil {
+	if err := j.prepare(ctx); err != nil {
 		return nil, err
 	}
 	return j.run(ctx)
@@ -43,6 +44,8 @@ type job struct {
 	in     *scanned
 	jr     *journal.Journal
 	state  *journal.State
+	mem    batch.Memory // the memory of earlier answers; nil: none (memory.go)
+	gate   *shared.Gate // the --shared start budget; nil: none
 }
 
 // validate checks the options that need no file.
@@ -58,11 +61,11 @@ func validate(p *Plan) error {
 	if samePath(p.Out, p.Input) {
 		return fmt.Errorf("--out %q is the input file", p.Out)
 	}
-	return nil
+	return validateMemory(&p.Memory)
 }
 
 // prepare does everything that can fail before the first call.
-func (j *job) prepare() error {
+func (j *job) prepare(ctx context.Context) error {
 	p := j.p
 	for _, path := range []string{p.Out, p.Journal, p.Report, p.Metrics} {
 		if path != "" {
@@ -86,6 +89,9 @@ func (j *job) prepare() error {
 	e, err := look(p, j.in, j.tmpDir)
 	if err == nil {
 		err = refuseRerun(p, e)
+	}
+	if err == nil {
+		err = j.openMemory(ctx, p.Batch.QPS)
 	}
 	if err != nil {
 		return err
@@ -141,6 +147,7 @@ func (j *job) release() {
 	if j.tmpDir != "" {
 		os.RemoveAll(j.tmpDir)
 	}
+	j.closeMemory()
 	j.lock.Unlock()
 }
 
@@ -160,6 +167,8 @@ func (j *job) run(ctx context.Context) (*batch.Report, error) {
 	cfg := p.Batch
 	cfg.Journal, cfg.Now, cfg.Progress = j.jr, p.Now, p.Progress.Update
 	cfg.Resume = &batch.Resume{Final: j.state.Final, Carry: j.state.Carry}
+	cfg.Repeats = j.in.repeats
+	j.memoryConfig(&cfg)
 	// The job's claims in the memory carry the journal's id, so a rerun
 	// after a crash takes back its own claims at once.
 	cfg.ClaimHolder = j.jr.ID()

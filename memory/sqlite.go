@@ -687,14 +687,21 @@ func (s *Store) groupCount(ctx context.Context, col string, m map[string]int) er
 // tx runs f in one BEGIN IMMEDIATE transaction and commits it.
 func (s *Store) tx(ctx context.Context, f func(*sql.Tx) error) error {
 	tx, err := s.db.BeginTx(ctx, nil)
-	if err != nil {
-		return err
+	if err == nil {
+		if err = f(tx); err != nil {
+			tx.Rollback()
+		} else {
+			err = tx.Commit()
+		}
 	}
-	if err := f(tx); err != nil {
-		tx.Rollback()
-		return err
+	if err != nil && ctx.Err() != nil {
+		// database/sql rolls the transaction back when ctx ends and then
+		// says only "transaction has already been committed or rolled
+		// back": name the cause, so that a stopped run is not taken for
+		// a lost memory.
+		return fmt.Errorf("%w (%v)", ctx.Err(), err)
 	}
-	return tx.Commit()
+	return err
 }
 
 // Close implements batch.Memory.
