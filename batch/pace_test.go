@@ -119,9 +119,9 @@ func (g *gate) Wait(ctx context.Context) error {
 	return nil
 }
 
-// Every attempt waits on the shared gate; a gate lost stops sending and
-// aborts with AbortSharedLost, nothing journaled for the attempt it
-// refused.
+// Every attempt waits on the shared gate, after its journal record; a gate
+// lost stops sending and aborts with AbortSharedLost, and every attempt it
+// refused is journaled as answered (never sent, so not possibly charged).
 func TestRunGate(t *testing.T) {
 	g := &gate{lose: 1 << 40}
 	v := &poolVerifier{answer: func(n int) Answer {
@@ -148,18 +148,25 @@ func TestRunGate(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !rep.Aborted || rep.AbortCode != AbortSharedLost || rep.Calls != 10 || int(j.attempts.Load()) != 10 {
-		t.Errorf("aborted %v code %q (%s), calls %d, journaled attempts %d; want shared-lost after 10", rep.Aborted, rep.AbortCode, rep.AbortReason, rep.Calls, j.attempts.Load())
+	if !rep.Aborted || rep.AbortCode != AbortSharedLost || rep.Calls != 10 {
+		t.Errorf("aborted %v code %q (%s), calls %d; want shared-lost after 10", rep.Aborted, rep.AbortCode, rep.AbortReason, rep.Calls)
+	}
+	// okAnswer is final: only the refused attempts get an Answered record.
+	if sent := j.attempts.Load() - j.answered.Load(); sent != 10 || j.answered.Load() == 0 {
+		t.Errorf("journaled %d attempts, %d answered without a call: %d left as sent, want the 10 calls", j.attempts.Load(), j.answered.Load(), sent)
+	}
+	if rep.PossiblyCharged != 0 {
+		t.Errorf("possibly charged %d: a refused attempt counted as lost", rep.PossiblyCharged)
 	}
 	if rep.Verified != 10 || rep.NotAttempted != 90 {
 		t.Errorf("verified %d, not attempted %d", rep.Verified, rep.NotAttempted)
 	}
 }
 
-type countJournal struct{ attempts atomic.Int64 }
+type countJournal struct{ attempts, answered atomic.Int64 }
 
 func (j *countJournal) Attempt(int, int) error   { j.attempts.Add(1); return nil }
-func (j *countJournal) Answered(int, int) error  { return nil }
+func (j *countJournal) Answered(int, int) error  { j.answered.Add(1); return nil }
 func (j *countJournal) Final(int, Outcome) error { return nil }
 
 // The report says how often and how far the pace was cut.

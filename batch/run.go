@@ -423,11 +423,12 @@ func (r *run) process(it *item) Outcome {
 }
 
 // startAttempt admits attempt n of row: a slot from the limiter, then the
-// shared gate, then the attempt made durable in the journal, then the start
-// stamp, taken and checked against the window last, just before the
+// attempt made durable in the journal, then the shared gate, then the
+// start stamp, taken and checked against the window last, just before the
 // request is sent (the time from the stamp to the wire is all the window's
-// margin must cover). ok is false when the run stopped first; once the
-// attempt is journaled, it is sent, with ctx.
+// margin must cover). ok is false when the run stopped first (an attempt
+// already journaled is then recorded as answered: never sent, not lost);
+// once the gate has admitted it, the attempt is sent, with ctx.
 //
 // The stamp is taken here, not inside the verifier, so the guard holds for
 // any Verifier; and it comes after the journal's fsync, so the disk's
@@ -443,20 +444,28 @@ func (r *run) startAttempt(row, n int) (ctx context.Context, started time.Time, 
 	if err := r.lim.Wait(r.stopCtx); err != nil || r.stopped() {
 		return nil, time.Time{}, false
 	}
-	if g := r.cfg.Gate; g != nil {
-		if err := g.Wait(r.stopCtx); err != nil {
-			if r.stopCtx.Err() == nil {
-				r.abortWith(AbortSharedLost, fmt.Sprintf("the shared rate limit is lost: %v", err))
-			}
-			return nil, time.Time{}, false
-		}
-		if r.stopped() {
-			return nil, time.Time{}, false
-		}
-	}
 	if r.cfg.Journal != nil {
 		if err := r.cfg.Journal.Attempt(row, n); err != nil {
 			r.fail(fmt.Errorf("write journal: %w", err))
+			return nil, time.Time{}, false
+		}
+	}
+	// The shared gate comes after the journal's fsync, right before the
+	// stamp and the send: its starts, spaced across every job on the
+	// account, must reach the wire as they were spaced. An attempt
+	// journaled but then not sent (the gate lost, or the run stopped
+	// while waiting) is recorded as not lost, so a resume does not count
+	// it as possibly charged.
+	if g := r.cfg.Gate; g != nil {
+		err := g.Wait(r.stopCtx)
+		if err == nil && r.stopped() {
+			err = context.Cause(r.stopCtx)
+		}
+		if err != nil {
+			if r.stopCtx.Err() == nil {
+				r.abortWith(AbortSharedLost, fmt.Sprintf("the shared rate limit is lost: %v", err))
+			}
+			r.answered(row, n)
 			return nil, time.Time{}, false
 		}
 	}
