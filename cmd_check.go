@@ -7,7 +7,6 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/bankcard4e/bankcard4e/job"
-	"github.com/bankcard4e/bankcard4e/reader"
 )
 
 // checkCommand reads and validates an input offline: no calls, no charges.
@@ -34,32 +33,15 @@ func runCheck(c *cli.Context) error {
 		defer debug.SetGCPercent(debug.SetGCPercent(400))
 	}
 	input, err := oneInput(c, "check")
-	if err != nil {
-		return withCode(exitFatal, err)
+	qps, price, currency, err := costOptions(c, err)
+	read, err := readOptions(c, err)
+	mem, err := checkMemory(c, err)
+	var rep *job.CheckReport
+	if err == nil {
+		rep, err = job.CheckWithMemory(c.Context, input, read, qps, price, mem)
 	}
-	qps, err := parseQPS(c)
 	if err != nil {
-		return withCode(exitFatal, err)
-	}
-	price, err := parsePrice(c)
-	if err != nil {
-		return withCode(exitFatal, err)
-	}
-	columns, err := reader.ParseColumns(*c.Generic("column").(*columnSpecs))
-	if err != nil {
-		return withCode(exitFatal, err)
-	}
-	currency, err := parseCurrency(c)
-	if err != nil {
-		return withCode(exitFatal, err)
-	}
-	mem, err := checkMemory(c)
-	if err != nil {
-		return withCode(exitFatal, err)
-	}
-	rep, err := job.CheckWithMemory(c.Context, input, reader.Options{Sheet: c.String("sheet"), Columns: columns, NoPrecheck: c.Bool("no-precheck"), HeaderRow: c.Int("header-row")}, qps, price, mem)
-	if err != nil {
-		return withCode(exitFatal, err)
+		return fatal(err)
 	}
 	rep.Currency = currency
 	rep.PrintInput(c.App.ErrWriter)

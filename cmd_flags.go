@@ -3,10 +3,10 @@ package main
 import (
 	"fmt"
 	"strings"
-	"unicode"
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/bankcard4e/bankcard4e/job"
 	"github.com/bankcard4e/bankcard4e/reader"
 )
 
@@ -28,6 +28,32 @@ func listFlags() []cli.Flag {
 	}
 }
 
+// costOptions reads --qps, --price and --currency, unless err is set:
+// then it returns err, so a command can read its options in a row and
+// check once.
+func costOptions(c *cli.Context, err error) (qps float64, price *float64, currency string, _ error) {
+	if err != nil {
+		return 0, nil, "", err
+	}
+	if qps = c.Float64("qps"); qps <= 0 {
+		return 0, nil, "", fmt.Errorf("--qps %v: want a rate above 0", qps)
+	}
+	if price, err = job.ParsePrice(c.String("price")); err == nil {
+		currency, err = job.ParseCurrency(c.String("currency"))
+	}
+	return qps, price, currency, err
+}
+
+// readOptions is listOptions with --no-precheck, unless err is set.
+func readOptions(c *cli.Context, err error) (reader.Options, error) {
+	if err != nil {
+		return reader.Options{}, err
+	}
+	o, err := listOptions(c)
+	o.NoPrecheck = c.Bool("no-precheck")
+	return o, err
+}
+
 // listOptions reads the flags of listFlags.
 func listOptions(c *cli.Context) (reader.Options, error) {
 	cols, err := reader.ParseColumns(*c.Generic("column").(*columnSpecs))
@@ -39,21 +65,6 @@ func listOptions(c *cli.Context) (reader.Options, error) {
 
 func currencyFlag() cli.Flag {
 	return &cli.StringFlag{Name: "currency", Usage: "`CODE` shown next to every cost (e.g. CNY, USD)", DefaultText: "none"}
-}
-
-// parseCurrency reads --currency: letters only, so that it cannot carry
-// anything else into the report and the Summary sheet.
-func parseCurrency(c *cli.Context) (string, error) {
-	s := strings.TrimSpace(c.String("currency"))
-	if len(s) > 8 {
-		return "", fmt.Errorf("--currency %q: want a short code such as CNY or USD", s)
-	}
-	for _, r := range s {
-		if !unicode.IsLetter(r) && r != '$' && r != '¥' && r != '€' {
-			return "", fmt.Errorf("--currency %q: want a short code such as CNY or USD", s)
-		}
-	}
-	return s, nil
 }
 
 func qpsFlag(usage string) cli.Flag {
@@ -95,13 +106,4 @@ func oneInput(c *cli.Context, cmd string) (string, error) {
 		return "", fmt.Errorf("%s takes one INPUT file, got %d arguments", cmd, len(args))
 	}
 	return args[0], nil
-}
-
-// parseQPS reads --qps, which must be above 0.
-func parseQPS(c *cli.Context) (float64, error) {
-	qps := c.Float64("qps")
-	if qps <= 0 {
-		return 0, fmt.Errorf("--qps %v: want a rate above 0", qps)
-	}
-	return qps, nil
 }

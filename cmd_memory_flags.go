@@ -19,14 +19,21 @@ const simulatorMemoryEndpoint = "simulator:in-process"
 // The memory options' flags (SPEC sections 2, 11 and 12): check takes the
 // ones that say which memory to read; verify all of them.
 
-func memoryReadFlags() []cli.Flag {
+// memoryFileFlags name the memory's database and key: every command that
+// opens it, the memory command too.
+func memoryFileFlags() []cli.Flag {
 	return []cli.Flag{
 		&cli.StringFlag{Name: "memory", Usage: "the memory of earlier answers, a database `FILE`", DefaultText: "$XDG_STATE_HOME/bankcard4e/memory.db"},
-		boolFlag("no-memory", "neither read nor write the memory"),
 		&cli.StringFlag{Name: "memory-key", Usage: "the memory's 32-byte secret key `FILE` (required with --shared)", DefaultText: "beside the memory, made on first use"},
+	}
+}
+
+func memoryReadFlags() []cli.Flag {
+	return append(memoryFileFlags(),
+		boolFlag("no-memory", "neither read nor write the memory"),
 		&cli.StringFlag{Name: "reuse-within", Value: "12h", Usage: "reuse an answer the service gave for the same four elements within `D`; 0 always pays"},
 		&cli.StringFlag{Name: "shared", Usage: "`URL` redis://… or rediss://…: share the rate limit and the memory with every run on that Redis", DefaultText: "none"},
-	}
+	)
 }
 
 // checkMemoryFlags are check's memory options.
@@ -91,10 +98,12 @@ func verifyMemoryPlan(c *cli.Context, simulated bool) (job.MemoryPlan, error) {
 	return m, nil
 }
 
-// checkMemory reads check's memory flags.
-func checkMemory(c *cli.Context) (job.CheckMemory, error) {
+// checkMemory reads check's memory flags, unless err is set.
+func checkMemory(c *cli.Context, err error) (job.CheckMemory, error) {
 	m := job.CheckMemory{Off: c.Bool("no-memory"), KeyPath: c.String("memory-key"), Shared: c.String("shared")}
-	var err error
+	if err != nil {
+		return m, err
+	}
 	if m.ReuseWithin, err = memoryDuration(c, "reuse-within"); err != nil || m.Off {
 		return m, err
 	}

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"strconv"
 	"time"
 
 	"github.com/urfave/cli/v2"
@@ -100,24 +99,14 @@ func runSimulate(c *cli.Context) error {
 	if err != nil {
 		return withCode(exitFatal, err)
 	}
-	for _, k := range []struct {
-		flag, what string
-		pem        []byte
-	}{
-		{"write-key", "RSA", sim.PublicKeyPEM()},
-		{"write-sm2-key", "SM2", sim.SM2PublicKeyPEM()},
-	} {
-		if path := c.String(k.flag); path != "" {
-			if err := os.WriteFile(path, k.pem, 0o644); err != nil {
-				return withCode(exitFatal, fmt.Errorf("write simulator %s public key %q: %w", k.what, path, err))
-			}
-		}
+	if err := sim.WriteKeys(c.String("write-key"), c.String("write-sm2-key")); err != nil {
+		return withCode(exitFatal, err)
 	}
 	base, err := sim.Start(c.String("listen"))
 	if err != nil {
 		return withCode(exitFatal, err)
 	}
-	printSimulateBanner(c, base, id)
+	simulator.WriteBanner(c.App.Writer, base, id, c.String("write-key"), c.String("write-sm2-key"))
 	fmt.Fprintln(c.App.ErrWriter, "serving until interrupted (Ctrl-C)")
 
 	<-c.Context.Done()
@@ -126,37 +115,4 @@ func runSimulate(c *cli.Context) error {
 	sim.Shutdown(ctx) //nolint:errcheck // calls still in flight after the wait are cut; the stats say so
 	sim.Stats().Format(c.App.Writer)
 	return nil
-}
-
-// printSimulateBanner says where the simulator listens, which credential
-// it accepts (the SecretId masked) and how to point verify at it.
-func printSimulateBanner(c *cli.Context, base, id string) {
-	out := c.App.Writer
-	fmt.Fprintf(out, "listening on %s\n", base)
-	if id == "" {
-		fmt.Fprintf(out, "local credential (not a secret; accepted only by this simulator):\n")
-		fmt.Fprintf(out, "  SecretId:  %s\n  SecretKey: %s\n", simulator.LocalSecretID, simulator.LocalSecretKey)
-		fmt.Fprintf(out, "use it with:\n  export TENCENTCLOUD_SECRET_ID=%s\n  export TENCENTCLOUD_SECRET_KEY=%s\n",
-			simulator.LocalSecretID, simulator.LocalSecretKey)
-	} else {
-		fmt.Fprintf(out, "accepting the credential in TENCENTCLOUD_SECRET_ID (%s)\n", simulateMaskID(id))
-	}
-	verifyHint := "  bankcard4e verify --endpoint " + base
-	if path := c.String("write-key"); path != "" {
-		verifyHint += " --encrypt --encryption-key " + strconv.Quote(path)
-	}
-	fmt.Fprintf(out, "%s INPUT\n", verifyHint)
-	if path := c.String("write-sm2-key"); path != "" {
-		fmt.Fprintf(out, "  bankcard4e verify --endpoint %s --encrypt --encryption-algorithm SM4-GCM --encryption-key %s INPUT\n", base, strconv.Quote(path))
-	} else {
-		fmt.Fprintf(out, "  (for SM4-GCM: --write-sm2-key FILE.pem, then verify --encrypt --encryption-algorithm SM4-GCM --encryption-key FILE.pem)\n")
-	}
-}
-
-// simulateMaskID shows the first four characters of a SecretId.
-func simulateMaskID(id string) string {
-	if len(id) <= 4 {
-		return "****"
-	}
-	return id[:4] + "****"
 }

@@ -3,16 +3,13 @@ package main
 import (
 	"fmt"
 	"os"
-	"strconv"
 	"time"
 
 	"github.com/urfave/cli/v2"
 
 	"github.com/bankcard4e/bankcard4e/batch"
 	"github.com/bankcard4e/bankcard4e/job"
-	"github.com/bankcard4e/bankcard4e/reader"
 	"github.com/bankcard4e/bankcard4e/verifier"
-	"github.com/bankcard4e/bankcard4e/verifier/simulator"
 )
 
 // defaultEndpoint is the international site; China-site accounts use
@@ -57,16 +54,23 @@ func runVerify(c *cli.Context) error {
 	if err != nil {
 		return withCode(exitFatal, err)
 	}
-	svc, err := newService(c, plan.Batch.QPS, plan.Batch.Timeout)
+	home, _ := os.UserHomeDir()
+	svc, err := job.OpenService(job.ServiceOptions{
+		Endpoint: c.String("endpoint"), Region: c.String("region"), Language: c.String("lang"),
+		Timeout: plan.Batch.Timeout, QPS: plan.Batch.QPS,
+		Encrypt: c.Bool("encrypt"), Algorithm: c.String("encryption-algorithm"), KeyFile: c.String("encryption-key"),
+		Simulate:   c.Bool("simulate"),
+		Credential: verifier.CredentialOptions{Getenv: os.Getenv, Home: home, Profile: c.String("profile")},
+	})
 	if err != nil {
 		return withCode(exitFatal, err)
 	}
-	defer svc.close()
-	plan.Verifier, plan.Endpoint, plan.Simulated = svc.client, svc.name, svc.simulated
-	if plan.Memory, err = verifyMemoryPlan(c, svc.simulated); err != nil {
+	defer svc.Close()
+	plan.Verifier, plan.Endpoint, plan.Simulated = svc.Client, svc.Name, svc.Simulated
+	if plan.Memory, err = verifyMemoryPlan(c, svc.Simulated); err != nil {
 		return withCode(exitFatal, err)
 	}
-	plan.Memory.SecretID = svc.secretID
+	plan.Memory.SecretID = svc.SecretID
 	plan.Progress = job.NewProgress(c.App.ErrWriter, c.Bool("quiet"))
 	rep, err := job.Run(c.Context, plan)
 	if err != nil {
@@ -80,22 +84,15 @@ func runVerify(c *cli.Context) error {
 
 // verifyPlan turns verify's flags into a job.Plan without its services.
 func verifyPlan(c *cli.Context) (job.Plan, error) {
-	p := job.Plan{Version: version, Console: c.App.ErrWriter}
+	p := job.Plan{Version: version, Console: c.App.ErrWriter, Columns: *c.Generic("column").(*columnSpecs)}
 	input, err := oneInput(c, "verify")
-	if err != nil {
-		return p, err
-	}
-	p.Columns = *c.Generic("column").(*columnSpecs)
-	cols, err := reader.ParseColumns(p.Columns)
+	p.Read, err = readOptions(c, err)
+	qps, price, currency, err := costOptions(c, err)
 	if err != nil {
 		return p, err
 	}
 	p.Input, p.Out, p.Journal = input, c.String("out"), c.String("journal")
-	p.Report, p.Metrics = c.String("report"), c.String("metrics")
-	p.Read = reader.Options{Sheet: c.String("sheet"), Columns: cols, NoPrecheck: c.Bool("no-precheck"), HeaderRow: c.Int("header-row")}
-	if p.Currency, err = parseCurrency(c); err != nil {
-		return p, err
-	}
+	p.Report, p.Metrics, p.Price, p.Currency = c.String("report"), c.String("metrics"), price, currency
 	if p.Encrypt = c.Bool("encrypt"); p.Encrypt {
 		if p.EncryptionAlgorithm, err = verifier.ParseAlgorithm(c.String("encryption-algorithm")); err != nil {
 			return p, fmt.Errorf("--encryption-algorithm: %w", err)
@@ -104,19 +101,12 @@ func verifyPlan(c *cli.Context) (job.Plan, error) {
 		return p, fmt.Errorf("--encryption-algorithm and --encryption-key take effect only with --encrypt")
 	}
 	p.Fresh, p.Force, p.Mask = c.Bool("fresh"), c.Bool("force"), c.Bool("mask")
-	if p.Price, err = parsePrice(c); err != nil {
-		return p, err
-	}
-	p.Batch, err = batchConfig(c)
+	p.Batch, err = batchConfig(c, qps)
 	return p, err
 }
 
 // batchConfig reads the rate, worker, retry and timeout flags.
-func batchConfig(c *cli.Context) (batch.Config, error) {
-	qps, err := parseQPS(c)
-	if err != nil {
-		return batch.Config{}, err
-	}
+func batchConfig(c *cli.Context, qps float64) (batch.Config, error) {
 	switch {
 	case c.Int("retries") < 1:
 		return batch.Config{}, fmt.Errorf("--retries %d: want at least 1 attempt", c.Int("retries"))
@@ -126,110 +116,4 @@ func batchConfig(c *cli.Context) (batch.Config, error) {
 		return batch.Config{}, fmt.Errorf("--timeout %v: want a positive duration", c.Duration("timeout"))
 	}
 	return batch.Config{QPS: qps, Workers: c.Int("workers"), Attempts: c.Int("retries"), Timeout: c.Duration("timeout")}, nil
-}
-
-// service is the verifier a run calls and how to name and close it.
-type service struct {
-	client    *verifier.Client
-	name      string
-	simulated bool
-	secretID  string // the credential's SecretId, which names the --shared budget
-	closers   []func()
-}
-
-func (s *service) close() {
-	for _, f := range s.closers {
-		f()
-	}
-}
-
-// newService builds the client for the real endpoint, or for an
-// in-process simulator with --simulate.
-func newService(c *cli.Context, qps float64, timeout time.Duration) (*service, error) {
-	s := &service{name: c.String("endpoint")}
-	cfg := verifier.Config{Endpoint: s.name, Region: c.String("region"), Language: c.String("lang"), Timeout: timeout, Encrypt: c.Bool("encrypt")}
-	var err error
-	if cfg.Encrypt {
-		if cfg.Algorithm, err = verifier.ParseAlgorithm(c.String("encryption-algorithm")); err != nil {
-			return nil, fmt.Errorf("--encryption-algorithm: %w", err)
-		}
-		// The key is read and checked against the algorithm before
-		// anything else starts: a wrong key sends no call.
-		if err = readEncryptionKey(c.String("encryption-key"), &cfg); err != nil {
-			return nil, err
-		}
-	}
-	if c.Bool("simulate") {
-		err = s.startSimulator(c, qps, &cfg)
-	} else {
-		home, _ := os.UserHomeDir()
-		cfg.Credential, err = verifier.LoadCredential(verifier.CredentialOptions{Getenv: os.Getenv, Home: home, Profile: c.String("profile")})
-	}
-	if err == nil {
-		s.secretID = cfg.Credential.SecretID
-		s.client, err = verifier.New(cfg)
-	}
-	if err != nil {
-		s.close()
-		return nil, err
-	}
-	s.closers = append(s.closers, s.client.CloseIdleConnections)
-	return s, nil
-}
-
-// startSimulator serves a simulator on loopback and points cfg at it.
-func (s *service) startSimulator(c *cli.Context, qps float64, cfg *verifier.Config) error {
-	sim, err := simulator.New(simulator.Config{QPS: qps})
-	if err != nil {
-		return fmt.Errorf("start simulator: %w", err)
-	}
-	url, err := sim.Start("127.0.0.1:0")
-	if err != nil {
-		return fmt.Errorf("start simulator: %w", err)
-	}
-	s.closers = append(s.closers, func() { sim.Close() })
-	s.name, s.simulated = "simulator (in-process)", true
-	cfg.Endpoint = url
-	cfg.Credential = verifier.Credential{SecretID: simulator.LocalSecretID, SecretKey: simulator.LocalSecretKey, Source: "the simulator's local pair"}
-	if cfg.Encrypt && cfg.Key == nil {
-		// The simulator's own key for the algorithm: it cannot read
-		// fields encrypted under Tencent's.
-		pemBytes := sim.PublicKeyPEM()
-		if cfg.Algorithm == verifier.AlgorithmSM4GCM {
-			pemBytes = sim.SM2PublicKeyPEM()
-		}
-		if cfg.Key, err = verifier.ParseEncryptionKey(cfg.Algorithm, pemBytes); err != nil {
-			return fmt.Errorf("simulator key: %w", err)
-		}
-	}
-	return nil
-}
-
-// readEncryptionKey loads --encryption-key into cfg, when given, as a key
-// for cfg.Algorithm: a key of the other kind is refused.
-func readEncryptionKey(path string, cfg *verifier.Config) error {
-	if path == "" {
-		return nil
-	}
-	pemBytes, err := os.ReadFile(path)
-	if err != nil {
-		return fmt.Errorf("--encryption-key: %w", err)
-	}
-	if cfg.Key, err = verifier.ParseEncryptionKey(cfg.Algorithm, pemBytes); err != nil {
-		return fmt.Errorf("--encryption-key %q for %s: %w", path, cfg.Algorithm, err)
-	}
-	return nil
-}
-
-// parsePrice reads --price: nil when not given.
-func parsePrice(c *cli.Context) (*float64, error) {
-	s := c.String("price")
-	if s == "" {
-		return nil, nil
-	}
-	v, err := strconv.ParseFloat(s, 64)
-	if err != nil || v < 0 {
-		return nil, fmt.Errorf("--price %q: want a number such as 0.5", s)
-	}
-	return &v, nil
 }

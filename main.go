@@ -6,18 +6,17 @@
 package main
 
 import (
-	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"io"
 	"os"
 	"os/signal"
-	"runtime/debug"
 	"syscall"
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/bankcard4e/bankcard4e/internal/buildinfo"
 	"github.com/bankcard4e/bankcard4e/job"
 )
 
@@ -30,26 +29,8 @@ var (
 	date    = ""
 )
 
-// versionLine is what --version and `version` print: the version, and the
-// commit and build date Go recorded in the binary (runtime/debug).
-func versionLine() string {
-	commit, date, dirty := commit, date, ""
-	if bi, ok := debug.ReadBuildInfo(); ok {
-		for _, s := range bi.Settings {
-			switch s.Key {
-			case "vcs.revision":
-				commit = cmp.Or(commit, s.Value)
-			case "vcs.time":
-				date = cmp.Or(date, s.Value)
-			case "vcs.modified":
-				if s.Value == "true" {
-					dirty = " (modified)"
-				}
-			}
-		}
-	}
-	return fmt.Sprintf("bankcard4e %s (commit %s%s, built %s)", version, cmp.Or(commit, "unknown"), dirty, cmp.Or(date, "unknown"))
-}
+// versionLine is what --version and `version` print.
+func versionLine() string { return buildinfo.Line("bankcard4e", version, commit, date) }
 
 // Exit codes of SPEC section 2 (job classifies a run's outcome).
 const (
@@ -78,6 +59,14 @@ func (e *exitError) Unwrap() error { return e.err }
 
 // withCode wraps err so that main exits with code.
 func withCode(code int, err error) error { return &exitError{code: code, err: err} }
+
+// fatal is err with exit code 1, or nil.
+func fatal(err error) error {
+	if err == nil {
+		return nil
+	}
+	return withCode(exitFatal, err)
+}
 
 // exitCode maps an error returned by the app to the process exit code.
 func exitCode(err error) int {
