@@ -24,7 +24,7 @@ func verifyCommand() *cli.Command {
 		Flags: append(append(inputFlags("send rows that fail local format checks anyway"), []cli.Flag{
 			&cli.StringFlag{Name: "out", Aliases: []string{"o"}, Usage: "output `FILE`, .xlsx or .csv", DefaultText: "<input stem>.results.xlsx beside the input"},
 			qpsFlag("requests started per second, at most"),
-			&cli.IntFlag{Name: "workers", Usage: "`N` concurrent requests", DefaultText: "auto, enough to hold --qps at any latency up to --timeout"},
+			&cli.IntFlag{Name: "workers", Usage: "`N` concurrent requests", DefaultText: "auto, grown to hold --qps at the observed latency"},
 			&cli.StringFlag{Name: "endpoint", Value: defaultEndpoint, Usage: "service `URL` (China-site accounts: https://faceid.tencentcloudapi.com)"},
 			&cli.StringFlag{Name: "region", Usage: "`REGION` sent as X-TC-Region", DefaultText: "none"},
 			&cli.DurationFlag{Name: "timeout", Value: 10 * time.Second, Usage: "time limit `DURATION` of one request"},
