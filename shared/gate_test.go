@@ -142,8 +142,10 @@ func checkShared(t *testing.T, starts []time.Time, qps int) {
 	if most > qps {
 		t.Errorf("%d starts in one 1 s window, want at most %d", most, qps)
 	}
-	if rate < 0.9*float64(qps) {
-		t.Errorf("combined rate %.2f/s, want at least 90%% of %d/s", rate, qps)
+	// 90% and more on a quiet machine (the GateRate benchmark reports
+	// it); 80% here, so that a loaded CI machine does not fail on timing.
+	if rate < 0.8*float64(qps) {
+		t.Errorf("combined rate %.2f/s, want at least 80%% of %d/s", rate, qps)
 	}
 }
 
