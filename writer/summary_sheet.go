@@ -106,15 +106,7 @@ type summaryStyles struct {
 
 func newSummaryStyles(f *excelize.File) (summaryStyles, error) {
 	var s summaryStyles
-	var err error
-	add := func(st *excelize.Style) int {
-		if err != nil {
-			return 0
-		}
-		var id int
-		id, err = f.NewStyle(st)
-		return id
-	}
+	add, done := styleAdder(f)
 	for v := range numVerdicts {
 		fill := excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{verdictFills[v]}}
 		black := &excelize.Font{Color: "#000000", Family: fontFamily, Size: 11}
@@ -123,7 +115,7 @@ func newSummaryStyles(f *excelize.File) (summaryStyles, error) {
 	}
 	s.wrap = add(&excelize.Style{Alignment: &excelize.Alignment{WrapText: true, Vertical: "top"}})
 	s.totalShare = add(&excelize.Style{Font: &excelize.Font{Bold: true, Family: fontFamily, Size: 11}, NumFmt: 10})
-	return s, err
+	return s, done()
 }
 
 // writeSummarySheet adds the Summary sheet (SPEC section 8): rows by

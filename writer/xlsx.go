@@ -42,11 +42,12 @@ type styles struct {
 	verdict, verdictWrap [numVerdicts]int
 }
 
-// newStyles registers the workbook's few styles.
-func newStyles(f *excelize.File) (styles, error) {
-	var s styles
+// styleAdder registers styles in f one after another: add returns a
+// style's id, and after the first failure 0 without trying; done returns
+// that failure.
+func styleAdder(f *excelize.File) (add func(*excelize.Style) int, done func() error) {
 	var err error
-	add := func(st *excelize.Style) int {
+	add = func(st *excelize.Style) int {
 		if err != nil {
 			return 0
 		}
@@ -54,6 +55,13 @@ func newStyles(f *excelize.File) (styles, error) {
 		id, err = f.NewStyle(st)
 		return id
 	}
+	return add, func() error { return err }
+}
+
+// newStyles registers the workbook's few styles.
+func newStyles(f *excelize.File) (styles, error) {
+	var s styles
+	add, done := styleAdder(f)
 	s.header = add(&excelize.Style{
 		Font:      &excelize.Font{Bold: true, Color: "#FFFFFF", Family: fontFamily, Size: 11},
 		Fill:      excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{"#1F3864"}},
@@ -82,7 +90,7 @@ func newStyles(f *excelize.File) (styles, error) {
 			NumFmt:    textFormat,
 		})
 	}
-	return s, err
+	return s, done()
 }
 
 // xlsxOut streams the Results sheet through an excelize StreamWriter and
