@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/bankcard4e/bankcard4e/batch"
 	"github.com/bankcard4e/bankcard4e/internal/fileutil"
 	"github.com/bankcard4e/bankcard4e/reader"
 	"github.com/bankcard4e/bankcard4e/writer"
@@ -20,6 +21,9 @@ type scanned struct {
 	sha256  string // hex SHA-256 of the input file
 	size    int64
 	sameCSV bool // the .csv output holds, row for row, this input's results
+	// repeats are the rows whose four elements occur more than once: the
+	// run keeps answers for de-duplication only for those (SPEC 3).
+	repeats *batch.Repeats
 }
 
 // scan reads the whole input once before any call: a file that breaks off
@@ -27,7 +31,7 @@ type scanned struct {
 // paying for the rows above the break. The same pass fingerprints a CSV
 // input (the reader hands it every byte), compares an existing .csv output
 // with the input, counts the rows for the progress bar, and checks that an
-// .xlsx output can hold every row and cell.
+// .xlsx output can hold every row and cell, and finds the repeated rows.
 func scan(p *Plan) (*scanned, error) {
 	fp := fileutil.NewFingerprint()
 	opts := p.Read
@@ -42,6 +46,7 @@ func scan(p *Plan) (*scanned, error) {
 	defer src.Close()
 	match := writer.MatchCSV(p.Out, src.Header().Cells)
 	s := &scanned{}
+	rf := batch.NewRepeatFinder()
 	for {
 		row, err := src.Next()
 		if errors.Is(err, io.EOF) {
@@ -52,6 +57,7 @@ func scan(p *Plan) (*scanned, error) {
 			return nil, fmt.Errorf("%w; no call was sent", err)
 		}
 		s.rows++
+		rf.Add(row.Fields) // every row: one with a Problem may still be sent (--no-precheck)
 		match.Row(row.Cells)
 		if err := cellsFitXLSX(p, row, xlsxMaxCellChars); err != nil {
 			match.Done()
@@ -59,6 +65,7 @@ func scan(p *Plan) (*scanned, error) {
 		}
 	}
 	s.sameCSV = match.Done()
+	s.repeats = rf.Repeats()
 	if !csvInput {
 		// A workbook is read out of order: hash it in one more read.
 		if s.sha256, s.size, err = fileutil.HashFile(p.Input); err != nil {

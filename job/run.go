@@ -149,6 +149,7 @@ func (j *job) run(ctx context.Context) (*batch.Report, error) {
 	cfg := p.Batch
 	cfg.Journal, cfg.Now, cfg.Progress = j.jr, p.Now, p.Progress.Update
 	cfg.Resume = &batch.Resume{Final: j.state.Final, Carry: j.state.Carry}
+	cfg.Repeats = j.in.repeats
 	if n := len(j.state.Final) + len(j.state.Carry); n > 0 {
 		fmt.Fprintf(p.Console, "resuming from journal %s: %d rows already final, %d rows with earlier attempts\n", p.Journal, len(j.state.Final), len(j.state.Carry))
 	}
