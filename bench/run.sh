@@ -9,8 +9,9 @@
 # memory series, "100000 300000", each below ROWS), REPEAT (runs of the
 # check CSV timing; the fastest counts, 3), SLOW_REPEAT (runs of the check
 # XLSX and writer timings, 2), BOMB_MB (make bombs' payload, 4096), SKIP
-# (space-separated names to skip: check writer rate rate_hog shared owncost
-# pipe extras verify crash bombs).
+# (space-separated names to skip: check writer rate rate_hog shared
+# shared_latency owncost pipe extras verify crash bombs; default "pipe", the
+# own cost over in-memory pipes).
 #
 # Order: the timings first, one at a time (check, writer, rate, shared, own
 # cost, the Go benchmarks of memory/, shared/ and verifier/); then the
@@ -33,7 +34,7 @@ SERIES=${SERIES:-100000 300000}
 REPEAT=${REPEAT:-3}
 SLOW_REPEAT=${SLOW_REPEAT:-2}
 BOMB_MB=${BOMB_MB:-4096}
-SKIP=${SKIP:-}
+SKIP=${SKIP-pipe}
 
 cd "$(dirname "$0")/.."
 OUT=bench-out
@@ -144,12 +145,19 @@ fi
 
 # A shared account: the simulator lets this job have 10 of the account's
 # 20 requests a second; the job runs at the default --qps 20 (job.Run,
-# journal on disk), latency uniform 0.05-2 s.
+# journal on disk): with no latency, as `simulate --qps 10` serves by
+# default (the target), then with latency uniform 0.05-2 s (shared_latency).
 if ! skip shared; then
-	log "shared account: $SHARED_ROWS rows, simulator 10/s, --qps 20 (load $(cut -d' ' -f1 /proc/loadavg))"
-	line=$("$OUT/pipeline" -mode shared -rows "$SHARED_ROWS" -qps 20 -simqps 10 -latmin 50ms -latmax 2s -out "$OUT") || true
+	log "shared account: $SHARED_ROWS rows, simulator 10/s, --qps 20, no latency (load $(cut -d' ' -f1 /proc/loadavg))"
+	line=$("$OUT/pipeline" -mode shared -rows "$SHARED_ROWS" -qps 20 -simqps 10 -latmin 0 -latmax 0 -out "$OUT") || true
 	record shared "$line"
 	log "shared: $line"
+	if ! skip shared_latency; then
+		log "shared account: $SHARED_ROWS rows, simulator 10/s, --qps 20, latency 0.05-2 s"
+		line=$("$OUT/pipeline" -mode shared -rows "$SHARED_ROWS" -qps 20 -simqps 10 -latmin 50ms -latmax 2s -out "$OUT") || true
+		record shared_latency "$line"
+		log "shared_latency: $line"
+	fi
 fi
 
 # Own cost: job.Run (reader -> batch with the journal and a SQLite memory
