@@ -21,8 +21,9 @@
 #
 # Everything goes to bench-out/ (git-ignored): the inputs, generated once per
 # size; every raw figure in results.txt; CPU profiles (*.prof) with their top
-# functions (*.top.txt), the 1M-row verify's heap profile (verify_heap.prof,
-# verify_heap.top.txt); the Go benchmarks' output (extra_*.txt). The summary
+# functions (*.top.txt), the heap profiles of the ROWS-row verify runs taken
+# at 95% of the rows (verify_heap.prof for .csv, verify_xlsx_heap.prof for
+# .xlsx, each with a .top.txt); the Go benchmarks' output (extra_*.txt). The summary
 # table goes to standard output and bench-out/summary.txt.
 set -euo pipefail
 
@@ -216,7 +217,7 @@ if ! skip verify; then
 		log "$name $n: $line"
 	}
 	verify_run verify_csv "$ROWS" csv -heapprofile "$OUT/verify_heap.prof" & pids+=($!)
-	verify_run verify_xlsx "$ROWS" xlsx & pids+=($!)
+	verify_run verify_xlsx "$ROWS" xlsx -heapprofile "$OUT/verify_xlsx_heap.prof" & pids+=($!)
 	for n in "${series[@]}"; do verify_run series "$n" csv & pids+=($!); done
 fi
 if ! skip crash; then
@@ -233,9 +234,11 @@ if ! skip bombs; then
 	( log "bombs, $BOMB_MB MiB"; make --no-print-directory bombs BOMB_MB="$BOMB_MB" > "$OUT/extra_bombs.txt" 2>&1 || true; log "bombs done" ) & pids+=($!)
 fi
 for p in "${pids[@]}"; do wait "$p" || true; done
-if [[ -s $OUT/verify_heap.prof ]]; then
-	go tool pprof -top -sample_index=inuse_space -nodecount=25 "$OUT/pipeline" "$OUT/verify_heap.prof" > "$OUT/verify_heap.top.txt" 2>/dev/null || true
-fi
+for h in verify_heap verify_xlsx_heap; do
+	if [[ -s $OUT/$h.prof ]]; then
+		go tool pprof -top -sample_index=inuse_space -nodecount=25 "$OUT/pipeline" "$OUT/$h.prof" > "$OUT/$h.top.txt" 2>/dev/null || true
+	fi
+done
 
 echo "load_end=$(cut -d' ' -f1-3 /proc/loadavg | tr ' ' ,)" | tee -a "$OUT/machine.txt" >&2
 
