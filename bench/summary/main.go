@@ -202,7 +202,7 @@ func (t *table) check(runs map[string][]result, kind string, limit float64) {
 		base = "excelize Rows() pass"
 	}
 	if cr == nil || br == nil {
-		t.missing("check "+K+", 1,000,000 rows: wall", fmt.Sprintf("≤ %g×", limit))
+		t.missing("check "+K+", "+rowsEnv()+" rows: wall", fmt.Sprintf("≤ %g×", limit))
 		t.missing("check "+K+": peak RSS", "< 200 MB")
 		return
 	}
