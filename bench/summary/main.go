@@ -259,20 +259,22 @@ func (t *table) verify(runs map[string][]result) {
 			t.missing(fmt.Sprintf("verify %s rows → .%s: peak RSS", rowsEnv(), ext), target)
 			continue
 		}
-		t.add(fmt.Sprintf("verify %s rows → .%s (job.Run, loopback simulator, --qps %s, SQLite memory and journal on; exit %s): peak RSS (rows/s, CPU per row)",
-			group(int(r.f("rows"))), ext, r["qps"], r["exit"]),
+		t.add(fmt.Sprintf("verify %s rows → .%s (job.Run, loopback simulator, --qps %s, %s and journal on; exit %s): peak RSS (rows/s, CPU per row)",
+			group(int(r.f("rows"))), ext, r["qps"], memoryState(r), r["exit"]),
 			fmt.Sprintf("%.0f MB (%.0f rows/s, %.0f µs/row)", r.f("maxrss_mb"), r.f("rows_per_s"), r.f("cpu_us_per_row")), "", "", target,
 			met(r.f("maxrss_mb") < 200 && r["exit"] == "0"))
 	}
 	// The series: the same run, .csv output, at several row counts.
+	// Only the points with the memory as the ROWS-row run had it.
 	var series []result
-	for _, r := range runs["series"] {
-		if r["maxrss_mb"] != "" {
-			series = append(series, r)
+	top := last(runs["verify_csv"])
+	if top != nil && top["maxrss_mb"] != "" {
+		series = append(series, top)
+		for _, r := range runs["series"] {
+			if r["maxrss_mb"] != "" && r["memory"] == top["memory"] {
+				series = append(series, r)
+			}
 		}
-	}
-	if r := last(runs["verify_csv"]); r != nil && r["maxrss_mb"] != "" {
-		series = append(series, r)
 	}
 	sort.Slice(series, func(i, j int) bool { return series[i].f("rows") < series[j].f("rows") })
 	if len(series) < 2 {
@@ -282,11 +284,19 @@ func (t *table) verify(runs map[string][]result) {
 	var parts []string
 	lo, hi := series[0].f("maxrss_mb"), series[0].f("maxrss_mb")
 	for _, r := range series {
-		parts = append(parts, fmt.Sprintf("%s: %.0f MB", group(int(r.f("rows"))), r.f("maxrss_mb")))
+		parts = append(parts, fmt.Sprintf("%s: %.0f MB (%s)", group(int(r.f("rows"))), r.f("maxrss_mb"), memoryState(r)))
 		lo, hi = min(lo, r.f("maxrss_mb")), max(hi, r.f("maxrss_mb"))
 	}
-	t.add("verify → .csv, peak RSS against row count (same options)", strings.Join(parts, "; "), fmt.Sprintf("%.0f MB (least)", lo),
+	t.add("verify → .csv, peak RSS against row count (otherwise the same options)", strings.Join(parts, "; "), fmt.Sprintf("%.0f MB (least)", lo),
 		fmt.Sprintf("%.2f (max ÷ min)", hi/lo), "flat within 20%", met(hi/lo <= 1.2))
+}
+
+// memoryState says whether run r had the SQLite memory on.
+func memoryState(r result) string {
+	if r["memory"] == "false" {
+		return "memory off"
+	}
+	return "SQLite memory on"
 }
 
 func (t *table) write(runs map[string][]result) {
