@@ -30,7 +30,7 @@ type scanned struct {
 // paying for the rows above the break. The same pass fingerprints a CSV
 // input (the reader hands it every byte), compares an existing .csv output
 // with the input, counts the rows for the progress bar, and checks that an
-// .xlsx output can hold every row and cell.
+// .xlsx output can hold every row and cell, and finds the repeated rows.
 func scan(p *Plan) (*scanned, error) {
 	fp := fileutil.NewFingerprint()
 	opts := p.Read
@@ -57,7 +57,7 @@ func scan(p *Plan) (*scanned, error) {
 		}
 		s.rows++
 		match.Row(row.Cells)
-		if row.Problem == nil {
+		if row.Problem == nil { // the rows the run may send (--no-precheck clears Problem)
 			rf.Add(row.Fields)
 		}
 		if err := cellsFitXLSX(p, row, xlsxMaxCellChars); err != nil {

@@ -113,3 +113,49 @@ func TestRunAbortHint(t *testing.T) {
 		t.Errorf("exit %d, code %q, reason %q", ExitCode(rep, err), rep.AbortCode, rep.AbortReason)
 	}
 }
+
+// The pass before the first call finds the repeated rows (SPEC 3: the run
+// keeps answers only for those): with two copies of C0012 — one spelled
+// with spaces in the card — and one of C0013 appended, Repeats holds two
+// rows more than for the sample, and the run sends each distinct row once
+// and marks the copies duplicate.
+func TestRunFindsRepeatsBeforeTheFirstCall(t *testing.T) {
+	v := &countingVerifier{}
+	p := samplePlan(t, v)
+	extra := "C0012b,郭静,6214 8302 1234 5678,17712345678,370102199209090047,,Jinan\n" +
+		"C0012c,郭静,6214830212345678,17712345678,370102199209090047,,Jinan\n" +
+		"C0013b,林涛,6227001234567890123,18898765432,350102198501013315,,Fuzhou\n"
+	f, err := os.OpenFile(p.Input, os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.WriteString(extra); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+
+	base := &countingVerifier{}
+	bp := samplePlan(t, base)
+	bs, err := scan(&bp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := scan(&p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.repeats == nil || s.repeats.Len() != bs.repeats.Len()+2 {
+		t.Fatalf("scan found %d repeated rows, want the sample's %d and C0012, C0013", s.repeats.Len(), bs.repeats.Len())
+	}
+	brep, err := Run(context.Background(), bp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err := Run(context.Background(), p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Duplicates != brep.Duplicates+3 || v.calls.Load() != base.calls.Load() {
+		t.Errorf("%d duplicates and %d calls, want %d and the %d calls of the list without the copies", rep.Duplicates, v.calls.Load(), brep.Duplicates+3, base.calls.Load())
+	}
+}

@@ -14,9 +14,10 @@ import (
 
 // service is a simulator being served and a client for it.
 type service struct {
-	sim    *simulator.Simulator
-	client *verifier.Client
-	close  func()
+	sim      *simulator.Simulator
+	client   *verifier.Client
+	endpoint string // the URL the client signs for
+	close    func()
 }
 
 // startService serves sim over tcp (loopback, sim.Start) or pipe
@@ -54,7 +55,7 @@ func startService(sim *simulator.Simulator, transport string) (*service, error) 
 		closeAll()
 		return nil, err
 	}
-	return &service{sim: sim, client: c, close: func() { c.CloseIdleConnections(); closeAll() }}, nil
+	return &service{sim: sim, client: c, endpoint: cfg.Endpoint, close: func() { c.CloseIdleConnections(); closeAll() }}, nil
 }
 
 // pipeListener is a net.Listener whose connections are made by its own
