@@ -105,6 +105,14 @@ func (r *run) recall(it *item) (*Outcome, bool) {
 	if m == nil || r.cfg.ReuseWithin <= 0 {
 		return nil, true
 	}
+	// An answer already remembered is reused without a claim: a claim
+	// guards only a row that no run has answered yet, so a rerun of a
+	// remembered list costs one lookup a row and no write.
+	if !it.claimed {
+		if o, ok := r.lookup(it); !ok || o != nil {
+			return o, ok
+		}
+	}
 	for {
 		got, _, err := m.Claim(r.stopCtx, it.mkey, r.cfg.Endpoint, r.holder, r.cfg.Now(), r.lease())
 		if err != nil {
