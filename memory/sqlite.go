@@ -6,6 +6,7 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"database/sql"
+	"encoding/binary"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -34,9 +35,9 @@ const Window = 24 * time.Hour
 // write to finish before it fails.
 const DefaultBusyTimeout = 30 * time.Second
 
-// maxConns bounds the connections one Store opens: readers run in
-// parallel in WAL mode, writers one at a time.
-const maxConns = 8
+// maxConns bounds the connections one Store opens: the writer's (every
+// lookup and change, write.go) and the others' (checkpoints, Stats).
+const maxConns = 3
 
 // ErrWrongKey means the database was made under another secret key than
 // the key file given: none of its entries would ever match.
@@ -58,12 +59,13 @@ type Options struct {
 // goroutines and many processes on one host may use at once. It
 // implements batch.Memory.
 type Store struct {
-	db      *sql.DB
-	keys    Keys
-	path    string
-	writing chan struct{} // one writer per process: the others wait here, not in SQLite's busy loop
-	lookup  *sql.Stmt
-	record  *sql.Stmt
+	db     *sql.DB
+	keys   Keys
+	path   string
+	writes *writer // every lookup and change goes through it (write.go)
+
+	stopCheckpoints chan struct{}
+	checkpointsDone chan struct{}
 }
 
 var _ batch.Memory = (*Store)(nil)
@@ -177,18 +179,19 @@ func Open(path, keyPath string, o Options) (*Store, error) {
 	// and runs the pragmas again.
 	db.SetMaxOpenConns(maxConns)
 	db.SetMaxIdleConns(maxConns)
-	s := &Store{db: db, keys: keys, path: path, writing: make(chan struct{}, 1)}
+	s := &Store{db: db, keys: keys, path: path}
 	if err := s.init(keyPath, busy); err != nil {
 		db.Close()
 		return nil, err
 	}
-	if s.lookup, err = db.Prepare(lookupSQL); err == nil {
-		s.record, err = db.Prepare(recordSQL)
-	}
+	wc, err := openWriter(context.Background(), db)
 	if err != nil {
 		db.Close()
 		return nil, fmt.Errorf("memory %q: %w", path, err)
 	}
+	s.writes = newWriter(wc)
+	s.stopCheckpoints, s.checkpointsDone = make(chan struct{}), make(chan struct{})
+	go checkpoints(db, s.stopCheckpoints, s.checkpointsDone)
 	// SQLite gives the -wal and -shm files the database file's mode; set
 	// them anyway in case an older run left them with another.
 	for _, suffix := range []string{"-wal", "-shm"} {
@@ -380,35 +383,37 @@ func nanos(t time.Time) int64 {
 	return t.UnixNano()
 }
 
-// lock takes the process's write turn, or returns ctx's error.
-func (s *Store) lock(ctx context.Context) error {
-	select {
-	case s.writing <- struct{}{}:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
-}
-
-func (s *Store) unlock() { <-s.writing }
-
 const lookupSQL = `SELECT answered_at, result, description, charged, request_id FROM answers
 	WHERE key = ? AND endpoint = ? AND answered_at >= ?`
 
 // Lookup implements batch.Memory.
 func (s *Store) Lookup(ctx context.Context, key batch.MemoryKey, endpoint string, since time.Time) (batch.Remembered, bool, error) {
-	r := batch.Remembered{Endpoint: endpoint}
-	var at int64
-	var charged string
-	err := s.lookup.QueryRowContext(ctx, key[:], endpoint, nanos(since)).Scan(&at, &r.Result, &r.Description, &charged, &r.RequestID)
-	if errors.Is(err, sql.ErrNoRows) {
-		return batch.Remembered{}, false, nil
-	}
+	var r batch.Remembered
+	var found bool
+	// On the writer's connection, whose page cache stays warm across its
+	// own commits (another connection's is dropped at each of them).
+	err := s.writes.read(ctx, func(w *writeConn) error {
+		r, found = batch.Remembered{Endpoint: endpoint}, false
+		var at int64
+		var charged string
+		err := w.lookup.QueryRowContext(context.Background(), key[:], endpoint, nanos(since)).Scan(&at, &r.Result, &r.Description, &charged, &r.RequestID)
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		r.Charged = batch.Charged(charged)
+		r.AnsweredAt = time.Unix(0, at).UTC()
+		found = true
+		return nil
+	})
 	if err != nil {
 		return batch.Remembered{}, false, fmt.Errorf("memory %q: lookup: %w", s.path, err)
 	}
-	r.Charged = batch.Charged(charged)
-	r.AnsweredAt = time.Unix(0, at).UTC()
+	if !found {
+		return batch.Remembered{}, false, nil
+	}
 	return r, true, nil
 }
 
@@ -423,16 +428,12 @@ const recordSQL = `INSERT INTO answers (key, endpoint, answered_at, result, desc
 // endpoint, the newest: an older answer recorded late does not replace a
 // newer one.
 func (s *Store) Record(ctx context.Context, key batch.MemoryKey, r batch.Remembered) error {
-	if err := s.lock(ctx); err != nil {
-		return err
-	}
-	defer s.unlock()
 	// The answer and the end of every claim on it, in one transaction: a
 	// run waiting on the claim finds the answer as soon as the claim is gone.
-	err := s.tx(ctx, func(tx *sql.Tx) error {
-		_, err := tx.StmtContext(ctx, s.record).ExecContext(ctx, key[:], r.Endpoint, nanos(r.AnsweredAt), r.Result, r.Description, string(r.Charged), r.RequestID)
+	err := s.writes.do(ctx, func(w *writeConn) error {
+		_, err := w.exec(w.record, key[:], r.Endpoint, nanos(r.AnsweredAt), r.Result, r.Description, string(r.Charged), r.RequestID)
 		if err == nil {
-			_, err = tx.ExecContext(ctx, `DELETE FROM claims WHERE key = ? AND endpoint = ?`, key[:], r.Endpoint)
+			_, err = w.exec(w.recordUnclaim, key[:], r.Endpoint)
 		}
 		return err
 	})
@@ -443,36 +444,37 @@ func (s *Store) Record(ctx context.Context, key batch.MemoryKey, r batch.Remembe
 }
 
 // Claim implements batch.Memory: the look at the current claim and the
-// take-or-renew run in one BEGIN IMMEDIATE transaction, so two processes
-// cannot both hold one row. Expiry is judged by now (the run's clock).
-// heldUntil is the claim's end: ours when ok, the other holder's when not.
+// take-or-renew are one statement in a BEGIN IMMEDIATE transaction, so
+// two processes cannot both hold one row. Expiry is judged by now (the
+// run's clock). heldUntil is the claim's end: ours when ok, the other
+// holder's when not.
 func (s *Store) Claim(ctx context.Context, key batch.MemoryKey, endpoint, holder string, now time.Time, lease time.Duration) (bool, time.Time, error) {
 	if lease <= 0 || holder == "" || len(holder) > 64 {
 		return false, time.Time{}, fmt.Errorf("memory %q: claim: want a positive lease and a holder of 1 to 64 bytes", s.path)
 	}
-	if err := s.lock(ctx); err != nil {
-		return false, time.Time{}, err
-	}
-	defer s.unlock()
-	ok, held := false, time.Time{}
-	err := s.tx(ctx, func(tx *sql.Tx) error {
-		var other string
-		var until int64
-		err := tx.QueryRowContext(ctx, `SELECT holder, until FROM claims WHERE key = ? AND endpoint = ?`, key[:], endpoint).Scan(&other, &until)
-		switch {
-		case err == nil && other != holder && until > nanos(now):
-			held = time.Unix(0, until).UTC()
-			return nil
-		case err != nil && !errors.Is(err, sql.ErrNoRows):
+	var ok bool
+	var held time.Time
+	err := s.writes.do(ctx, func(w *writeConn) error {
+		until := now.Add(lease)
+		res, err := w.exec(w.claimTake, key[:], endpoint, holder, nanos(until), nanos(now))
+		if err != nil {
 			return err
 		}
-		_, err = tx.ExecContext(ctx, `INSERT INTO claims (key, endpoint, holder, until) VALUES (?, ?, ?, ?)
-			ON CONFLICT (key, endpoint) DO UPDATE SET holder = excluded.holder, until = excluded.until`,
-			key[:], endpoint, holder, nanos(now.Add(lease)))
-		if ok = err == nil; ok {
-			held = now.Add(lease).UTC()
+		n, err := res.RowsAffected()
+		if err != nil {
+			return err
 		}
-		return err
+		if ok = n > 0; ok {
+			held = until.UTC()
+			return nil
+		}
+		// Another holder's, not ended: when does it end?
+		var other int64
+		if err := w.claimHeld.QueryRowContext(context.Background(), key[:], endpoint).Scan(&other); err != nil {
+			return err
+		}
+		held = time.Unix(0, other).UTC()
+		return nil
 	})
 	if err != nil {
 		return false, time.Time{}, fmt.Errorf("memory %q: claim: %w", s.path, err)
@@ -483,11 +485,11 @@ func (s *Store) Claim(ctx context.Context, key batch.MemoryKey, endpoint, holder
 // Unclaim implements batch.Memory: it deletes the claim only while holder
 // holds it.
 func (s *Store) Unclaim(ctx context.Context, key batch.MemoryKey, endpoint, holder string) error {
-	if err := s.lock(ctx); err != nil {
+	err := s.writes.do(ctx, func(w *writeConn) error {
+		_, err := w.exec(w.unclaim, key[:], endpoint, holder)
 		return err
-	}
-	defer s.unlock()
-	if _, err := s.db.ExecContext(ctx, `DELETE FROM claims WHERE key = ? AND endpoint = ? AND holder = ?`, key[:], endpoint, holder); err != nil {
+	})
+	if err != nil {
 		return fmt.Errorf("memory %q: unclaim: %w", s.path, err)
 	}
 	return nil
@@ -496,36 +498,31 @@ func (s *Store) Unclaim(ctx context.Context, key batch.MemoryKey, endpoint, hold
 // ReserveCard implements batch.Memory. The count and the insert run in one
 // BEGIN IMMEDIATE transaction, which holds the database's write lock from
 // its first statement: two processes cannot both see a count under max.
-// It also drops this card's counts that left the window.
+// Counts that left the window are not counted, and are deleted now and
+// then (writeConn.expireCards).
 func (s *Store) ReserveCard(ctx context.Context, card batch.MemoryKey, now time.Time, max int) (batch.CardReservation, error) {
 	if max <= 0 {
 		return batch.CardReservation{OK: true}, nil
 	}
-	var idb [16]byte
-	if _, err := rand.Read(idb[:]); err != nil {
+	at := nanos(now)
+	id, err := cardID(at)
+	if err != nil {
 		return batch.CardReservation{}, fmt.Errorf("memory %q: reserve card: %w", s.path, err)
 	}
-	id := hex.EncodeToString(idb[:])
-	if err := s.lock(ctx); err != nil {
-		return batch.CardReservation{}, err
-	}
-	defer s.unlock()
 	start := nanos(now.Add(-Window))
 	var res batch.CardReservation
-	err := s.tx(ctx, func(tx *sql.Tx) error {
-		if _, err := tx.ExecContext(ctx, `DELETE FROM cards WHERE card = ? AND at <= ?`, card[:], start); err != nil {
-			return err
-		}
+	err = s.writes.do(ctx, func(w *writeConn) error {
+		w.latest = max64(w.latest, at)
 		var n int
 		var oldest sql.NullInt64
-		if err := tx.QueryRowContext(ctx, `SELECT count(*), min(at) FROM cards WHERE card = ? AND at > ?`, card[:], start).Scan(&n, &oldest); err != nil {
+		if err := w.cardCount.QueryRowContext(context.Background(), card[:], start).Scan(&n, &oldest); err != nil {
 			return err
 		}
 		if n >= max {
 			res = batch.CardReservation{Next: time.Unix(0, oldest.Int64).Add(Window).UTC()}
 			return nil
 		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO cards (id, card, at) VALUES (?, ?, ?)`, id, card[:], nanos(now)); err != nil {
+		if _, err := w.exec(w.cardAdd, id, card[:], at); err != nil {
 			return err
 		}
 		res = batch.CardReservation{OK: true, ID: id}
@@ -537,17 +534,37 @@ func (s *Store) ReserveCard(ctx context.Context, card batch.MemoryKey, now time.
 	return res, nil
 }
 
+// cardID names one counted call: its time, then 8 random bytes. The time
+// first keeps the ids of new counts in order, so that they go to the end
+// of the table's tree, one page for many, rather than each to a page of
+// its own; the random part keeps ids distinct across runs and hosts.
+func cardID(at int64) (string, error) {
+	var b [16]byte
+	binary.BigEndian.PutUint64(b[:8], uint64(at))
+	if _, err := rand.Read(b[8:]); err != nil {
+		return "", err
+	}
+	return hex.EncodeToString(b[:]), nil
+}
+
+func max64(a, b int64) int64 {
+	if a > b {
+		return a
+	}
+	return b
+}
+
 // ReleaseCard implements batch.Memory. Releasing an unknown or already
 // released id does nothing.
 func (s *Store) ReleaseCard(ctx context.Context, card batch.MemoryKey, id string) error {
 	if id == "" {
 		return nil
 	}
-	if err := s.lock(ctx); err != nil {
+	err := s.writes.do(ctx, func(w *writeConn) error {
+		_, err := w.exec(w.cardRelease, id, card[:])
 		return err
-	}
-	defer s.unlock()
-	if _, err := s.db.ExecContext(ctx, `DELETE FROM cards WHERE id = ? AND card = ?`, id, card[:]); err != nil {
+	})
+	if err != nil {
 		return fmt.Errorf("memory %q: release card: %w", s.path, err)
 	}
 	return nil
@@ -556,23 +573,20 @@ func (s *Store) ReleaseCard(ctx context.Context, card batch.MemoryKey, id string
 // Prune implements batch.Memory: it deletes the answers given before
 // before and the card counts made before it.
 func (s *Store) Prune(ctx context.Context, before time.Time) (int, error) {
-	if err := s.lock(ctx); err != nil {
-		return 0, err
-	}
-	defer s.unlock()
 	var n int64
-	err := s.tx(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `DELETE FROM answers WHERE answered_at < ?`, nanos(before))
+	err := s.writes.do(ctx, func(w *writeConn) error {
+		bg := context.Background()
+		res, err := w.conn.ExecContext(bg, `DELETE FROM answers WHERE answered_at < ?`, nanos(before))
 		if err != nil {
 			return err
 		}
 		if n, err = res.RowsAffected(); err != nil {
 			return err
 		}
-		if _, err = tx.ExecContext(ctx, `DELETE FROM cards WHERE at < ?`, nanos(before)); err != nil {
+		if _, err = w.conn.ExecContext(bg, `DELETE FROM cards WHERE at < ?`, nanos(before)); err != nil {
 			return err
 		}
-		_, err = tx.ExecContext(ctx, `DELETE FROM claims WHERE until < ?`, nanos(before))
+		_, err = w.conn.ExecContext(bg, `DELETE FROM claims WHERE until < ?`, nanos(before))
 		return err
 	})
 	if err != nil {
@@ -591,18 +605,16 @@ type Forgotten struct {
 // the card-guard counts whose key is in keys: give it the RowKey and the
 // CardKey of each row of a customer's erasure request.
 func (s *Store) Forget(ctx context.Context, keys []batch.MemoryKey) (Forgotten, error) {
-	if err := s.lock(ctx); err != nil {
-		return Forgotten{}, err
-	}
-	defer s.unlock()
 	var f Forgotten
-	err := s.tx(ctx, func(tx *sql.Tx) error {
-		delAnswers, err := tx.PrepareContext(ctx, `DELETE FROM answers WHERE key = ?`)
+	err := s.writes.do(ctx, func(w *writeConn) error {
+		bg := context.Background()
+		f = Forgotten{}
+		delAnswers, err := w.conn.PrepareContext(bg, `DELETE FROM answers WHERE key = ?`)
 		if err != nil {
 			return err
 		}
 		defer delAnswers.Close()
-		delCards, err := tx.PrepareContext(ctx, `DELETE FROM cards WHERE card = ?`)
+		delCards, err := w.conn.PrepareContext(bg, `DELETE FROM cards WHERE card = ?`)
 		if err != nil {
 			return err
 		}
@@ -612,7 +624,7 @@ func (s *Store) Forget(ctx context.Context, keys []batch.MemoryKey) (Forgotten, 
 				stmt *sql.Stmt
 				n    *int
 			}{{delAnswers, &f.Answers}, {delCards, &f.CardCalls}} {
-				res, err := d.stmt.ExecContext(ctx, k[:])
+				res, err := d.stmt.ExecContext(bg, k[:])
 				if err != nil {
 					return err
 				}
@@ -684,30 +696,15 @@ func (s *Store) groupCount(ctx context.Context, col string, m map[string]int) er
 	return rows.Err()
 }
 
-// tx runs f in one BEGIN IMMEDIATE transaction and commits it.
-func (s *Store) tx(ctx context.Context, f func(*sql.Tx) error) error {
-	tx, err := s.db.BeginTx(ctx, nil)
-	if err == nil {
-		if err = f(tx); err != nil {
-			tx.Rollback()
-		} else {
-			err = tx.Commit()
-		}
-	}
-	if err != nil && ctx.Err() != nil {
-		// database/sql rolls the transaction back when ctx ends and then
-		// says only "transaction has already been committed or rolled
-		// back": name the cause, so that a stopped run is not taken for
-		// a lost memory.
-		return fmt.Errorf("%w (%v)", ctx.Err(), err)
-	}
-	return err
-}
-
 // Close implements batch.Memory.
 func (s *Store) Close() error {
-	s.lookup.Close()
-	s.record.Close()
+	s.writes.close()
+	select {
+	case <-s.stopCheckpoints:
+	default:
+		close(s.stopCheckpoints)
+	}
+	<-s.checkpointsDone
 	if err := s.db.Close(); err != nil {
 		return fmt.Errorf("memory %q: %w", s.path, err)
 	}

@@ -1,0 +1,178 @@
+package memory
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/bankcard4e/bankcard4e/batch"
+)
+
+// hold makes the store's writer wait inside an op until the returned
+// function is called, so that the ops given meanwhile queue up.
+func hold(t *testing.T, s *Store) (release func()) {
+	t.Helper()
+	started, gate := make(chan struct{}), make(chan struct{})
+	done := make(chan error, 1)
+	go func() {
+		done <- s.writes.do(context.Background(), func(*writeConn) error {
+			close(started)
+			<-gate
+			return nil
+		})
+	}()
+	<-started
+	return func() {
+		close(gate)
+		if err := <-done; err != nil {
+			t.Error(err)
+		}
+	}
+}
+
+// waitQueued waits until n ops wait in the writer's queue.
+func waitQueued(t *testing.T, s *Store, n int) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for len(s.writes.ops) < n {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d ops queued, want %d", len(s.writes.ops), n)
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
+
+func answer(i int) batch.Remembered {
+	return batch.Remembered{Result: "0", Charged: batch.ChargedYes, RequestID: "r", AnsweredAt: t0.Add(time.Duration(i)), Endpoint: epA}
+}
+
+// Writes that arrive while one commits are committed together: 64
+// records, one claim and one card count each, in far fewer transactions
+// than ops, every one of them there afterwards.
+func TestGroupCommit(t *testing.T) {
+	ctx := context.Background()
+	s := openTest(t, t.TempDir())
+	release := hold(t, s)
+	before := s.writes.commits.Load()
+	const n = 64
+	var wg sync.WaitGroup
+	errs := make(chan error, 3*n)
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			ok, _, err := s.Claim(ctx, key(i), epA, "run-a", t0, time.Minute)
+			if err == nil && !ok {
+				err = errors.New("claim refused")
+			}
+			if err == nil {
+				_, err = s.ReserveCard(ctx, key(1000+i), t0, 3)
+			}
+			if err == nil {
+				err = s.Record(ctx, key(i), answer(i))
+			}
+			errs <- err
+		}()
+	}
+	waitQueued(t, s, n)
+	release()
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	commits := s.writes.commits.Load() - before
+	if commits > 3*n/4 {
+		t.Errorf("%d ops committed in %d transactions: no group commit", 3*n+1, commits)
+	}
+	for i := range n {
+		if _, ok, err := s.Lookup(ctx, key(i), epA, time.Time{}); !ok || err != nil {
+			t.Errorf("answer %d not remembered (%v)", i, err)
+		}
+	}
+	var claims, cards int
+	if err := s.db.QueryRow(`SELECT (SELECT count(*) FROM claims), (SELECT count(*) FROM cards)`).Scan(&claims, &cards); err != nil {
+		t.Fatal(err)
+	}
+	if claims != 0 || cards != n {
+		t.Errorf("%d claims (want 0: each record ends its claim) and %d card counts (want %d)", claims, cards, n)
+	}
+}
+
+// An op that fails fails alone: the ops batched with it are committed,
+// and what the failing op did before it failed is not.
+func TestGroupCommitFailureIsOwn(t *testing.T) {
+	ctx := context.Background()
+	s := openTest(t, t.TempDir())
+	release := hold(t, s)
+	var wg sync.WaitGroup
+	errs := make([]error, 9)
+	boom := errors.New("boom")
+	for i := range 9 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if i != 4 {
+				errs[i] = s.Record(ctx, key(i), answer(i))
+				return
+			}
+			k := key(i)
+			errs[i] = s.writes.do(ctx, func(w *writeConn) error {
+				if _, err := w.exec(w.record, k[:], epA, int64(1), "0", "", "yes", "r"); err != nil {
+					return err
+				}
+				return boom
+			})
+		}()
+		waitQueued(t, s, i+1) // in this order
+	}
+	release()
+	wg.Wait()
+	for i, err := range errs {
+		if (i == 4) != errors.Is(err, boom) {
+			t.Errorf("op %d: %v", i, err)
+		}
+		_, ok, lerr := s.Lookup(ctx, key(i), epA, time.Time{})
+		if lerr != nil || ok != (i != 4) {
+			t.Errorf("answer %d remembered %v (%v)", i, ok, lerr)
+		}
+	}
+}
+
+// A write whose caller's context ends while it waits in the queue is
+// never made, and its caller hears the context's error.
+func TestWriteGivenUpIsNotMade(t *testing.T) {
+	s := openTest(t, t.TempDir())
+	release := hold(t, s)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- s.Record(ctx, key(1), answer(1)) }()
+	waitQueued(t, s, 1)
+	cancel()
+	if err := <-done; !errors.Is(err, context.Canceled) {
+		t.Errorf("Record given up: %v, want context.Canceled", err)
+	}
+	release()
+	// The writer has passed the given-up op once a later write is done.
+	if err := s.Record(context.Background(), key(2), answer(2)); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok, err := s.Lookup(context.Background(), key(1), epA, time.Time{}); ok || err != nil {
+		t.Errorf("the given-up record was made (%v)", err)
+	}
+}
+
+// A closed store refuses writes, and closing it twice is harmless.
+func TestWriteAfterClose(t *testing.T) {
+	s := openTest(t, t.TempDir())
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Record(context.Background(), key(1), answer(1)); !errors.Is(err, errClosed) {
+		t.Errorf("Record after Close: %v", err)
+	}
+}
