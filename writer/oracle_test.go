@@ -24,10 +24,17 @@ for ref in ("F5", "F6", "F7", "A2", "C2"):
     print(ref, c.data_type, c.value)
 for ref in ("H2", "H3", "H4", "H6", "H7", "H8"):
     print(ref, ws[ref].value, ws[ref].fill.fgColor.rgb)
+# An empty cell that is not written shows its row's style (customFormat).
+for ref in ("F2", "N2", "N3"):
+    c = ws[ref]
+    d = ws.row_dimensions[c.row]
+    fill = c.fill if c.has_style or not d.customFormat else d.fill
+    print(ref, c.value, fill.fgColor.rgb)
 `
 
 // The workbook as openpyxl reads it: landscape, one page wide, print
-// titles, formula-like text as string cells, a fill per verdict.
+// titles, formula-like text as string cells, a fill per verdict, on the
+// empty cells too (from their row's style).
 func TestOpenpyxlReadsWorkbook(t *testing.T) {
 	// Debian's python3-openpyxl is for the system python, which may not
 	// be the first python3 on the PATH.
@@ -64,6 +71,9 @@ func TestOpenpyxlReadsWorkbook(t *testing.T) {
 		"H6 rejected FFCC79A7",
 		"H7 retry later FF56B4E9",
 		"H8 unknown FFF0E442",
+		"F2 None FF009E73",
+		"N2 None FF009E73",
+		"N3 None FFD55E00",
 	}
 	if diff := cmp.Diff(want, strings.Split(strings.TrimSpace(string(out)), "\n")); diff != "" {
 		t.Errorf("openpyxl sees (-want +got):\n%s", diff)

@@ -21,8 +21,7 @@ const (
 )
 
 // textFormat is the built-in number format "@" (Text): a value typed into
-// a result cell later stays text. Input cells have no style at all, which
-// keeps the stream as small as a bare one; their values are text anyway.
+// a Results cell later stays text.
 const textFormat = 49
 
 // fontFamily is the workbook's default font, named in every style that
@@ -58,10 +57,17 @@ func styleAdder(f *excelize.File) (add func(*excelize.Style) int, done func() er
 	return add, func() error { return err }
 }
 
-// newStyles registers the workbook's few styles.
+// newStyles registers the workbook's few styles. The verdict fills come
+// first, so that the style ID every Results cell carries is one digit.
 func newStyles(f *excelize.File) (styles, error) {
 	var s styles
 	add, done := styleAdder(f)
+	for v := range numVerdicts {
+		s.verdict[v] = add(verdictStyle(v, false))
+	}
+	for v := range numVerdicts {
+		s.verdictWrap[v] = add(verdictStyle(v, true))
+	}
 	s.header = add(&excelize.Style{
 		Font:      &excelize.Font{Bold: true, Color: "#FFFFFF", Family: fontFamily, Size: 11},
 		Fill:      excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{"#1F3864"}},
@@ -75,22 +81,18 @@ func newStyles(f *excelize.File) (styles, error) {
 	s.title = add(&excelize.Style{Font: &excelize.Font{Bold: true, Size: 16, Family: fontFamily}})
 	s.bold = add(&excelize.Style{Font: &excelize.Font{Bold: true, Family: fontFamily, Size: 11}})
 	s.left = add(&excelize.Style{Alignment: &excelize.Alignment{Horizontal: "left"}})
-	for v := range numVerdicts {
-		fill := excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{verdictFills[v]}}
-		s.verdict[v] = add(&excelize.Style{
-			Fill:      fill,
-			Font:      &excelize.Font{Color: "#000000", Family: fontFamily, Size: 11},
-			Alignment: &excelize.Alignment{Vertical: "top"},
-			NumFmt:    textFormat,
-		})
-		s.verdictWrap[v] = add(&excelize.Style{
-			Fill:      fill,
-			Font:      &excelize.Font{Color: "#000000", Family: fontFamily, Size: 11},
-			Alignment: &excelize.Alignment{Vertical: "top", WrapText: true},
-			NumFmt:    textFormat,
-		})
-	}
 	return s, done()
+}
+
+// verdictStyle is the style of a Results cell of verdict v: its fill,
+// text format, and with wrap the wrapping of long text.
+func verdictStyle(v int, wrap bool) *excelize.Style {
+	return &excelize.Style{
+		Fill:      excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{verdictFills[v]}},
+		Font:      &excelize.Font{Color: "#000000", Family: fontFamily, Size: 11},
+		Alignment: &excelize.Alignment{Vertical: "top", WrapText: wrap},
+		NumFmt:    textFormat,
+	}
 }
 
 // xlsxOut streams the Results sheet through an excelize StreamWriter and
@@ -206,17 +208,29 @@ func ptr[T any](v T) *T { return &v }
 
 // row writes one data row. Every value is a string cell (an inline string
 // in the sheet), so identifiers are never turned into numbers and a value
-// such as =HYPERLINK(…) is text, not a formula. An empty cell has the
-// row's fill and no value.
+// such as =HYPERLINK(…) is text, not a formula.
+//
+// The verdict's style is the row's (<row s=… customFormat="1">): the stream
+// writer gives it to every cell written, and a spreadsheet gives it to the
+// empty cells, which are left out. (An empty cell written for its fill
+// alone made the sheet a fifth larger, and deflate and the stream writer
+// cost grow with it.) Only Description and Error carry a style of their
+// own, the same fill with wrapping, and only when they have text. A row's
+// style covers the whole row, so on screen the fill runs on to the right
+// of the last column; the printed pages, which end at the last column,
+// are as before.
 func (x *xlsxOut) row(cells []string, verdict int) error {
-	style, wrap := x.st.verdict[verdict], x.st.verdictWrap[verdict]
+	wrap := x.st.verdictWrap[verdict]
 	lines := 1
 	for i, s := range cells {
 		x.cells[i].Value = s
-		x.cells[i].StyleID = style
+		x.cells[i].StyleID = 0 // the row's style
 		if s == "" {
-			x.cells[i].Value = nil
-		} else if i < x.nInput && strings.IndexByte(s, '\n') >= 0 {
+			x.vals[i] = nil
+			continue
+		}
+		x.vals[i] = &x.cells[i]
+		if i < x.nInput && strings.IndexByte(s, '\n') >= 0 {
 			lines = max(lines, strings.Count(s, "\n")+1)
 		}
 	}
@@ -227,15 +241,16 @@ func (x *xlsxOut) row(cells []string, verdict int) error {
 	}
 	x.rows++
 	ref := "A" + strconv.Itoa(x.rows)
+	opts := excelize.RowOpts{StyleID: x.st.verdict[verdict]}
 	// Neither Excel nor LibreOffice sizes a streamed row to its wrapped
 	// text, so a row whose Description or Error takes several lines, or
 	// whose input cell holds a line break, is given their height.
 	lines = max(lines, wrappedLines(cells[x.nInput+colDescription], x.widths[x.nInput+colDescription]),
 		wrappedLines(cells[x.nInput+colError], x.widths[x.nInput+colError]))
 	if lines > 1 {
-		return x.sw.SetRow(ref, x.vals, excelize.RowOpts{Height: min(lineHeight*float64(lines), 409)})
+		opts.Height = min(lineHeight*float64(lines), 409)
 	}
-	return x.sw.SetRow(ref, x.vals)
+	return x.sw.SetRow(ref, x.vals, opts)
 }
 
 // lineHeight is the height of one line of 11-point text, in points.
