@@ -48,8 +48,12 @@ func prefetch(t table, hasNumeric bool) *prefetched {
 	go func() {
 		defer p.wg.Done()
 		defer close(p.batches)
+		width := 0 // cells a row in the last batch, to size the next at once
 		for {
-			b := &rowBatch{}
+			b := &rowBatch{ends: make([]int, 0, prefetchRows), lines: make([]int, 0, prefetchRows)}
+			if width > 0 {
+				b.flat = make([]string, 0, prefetchRows*width)
+			}
 			size := 0
 			for len(b.lines) < prefetchRows && size < prefetchBytes {
 				cells, line, err := safeNext(t)
@@ -72,6 +76,9 @@ func prefetch(t table, hasNumeric bool) *prefetched {
 					b.numeric = append(b.numeric, flags)
 				}
 			}
+			if len(b.lines) > 0 {
+				width = len(b.flat)/len(b.lines) + 1
+			}
 			select {
 			case p.batches <- b:
 			case <-p.stop:
@@ -85,6 +92,9 @@ func prefetch(t table, hasNumeric bool) *prefetched {
 	return p
 }
 
+// next is the table's next, but for its cells: they are the batch's own,
+// never reused, and stay valid after the following call (Reader.row keeps
+// them as the Row's Cells).
 func (p *prefetched) next() ([]string, int, error) {
 	for p.cur == nil || p.i >= len(p.cur.lines) {
 		if p.cur != nil && p.cur.err != nil {

@@ -304,13 +304,20 @@ func (r *Reader) Next() (batch.Row, error) {
 func (r *Reader) row(cells []string, line int) batch.Row {
 	h := &r.header
 	n := len(h.Cells)
-	if len(r.slab) < n {
-		r.slab = make([]string, n*slabRows)
-	}
-	row := batch.Row{Index: r.index, Line: line, Cells: r.slab[:n:n]}
-	r.slab = r.slab[n:]
+	row := batch.Row{Index: r.index, Line: line}
 	r.index++
-	copy(row.Cells, cells) // cells beyond the header are dropped
+	if _, ahead := r.tab.(*prefetched); ahead && len(cells) >= n {
+		// A prefetched row's cells are its own, never reused: kept as they
+		// are, but for the cells beyond the header, which are dropped.
+		row.Cells = cells[:n:n]
+	} else {
+		if len(r.slab) < n {
+			r.slab = make([]string, n*slabRows)
+		}
+		row.Cells = r.slab[:n:n]
+		r.slab = r.slab[n:]
+		copy(row.Cells, cells) // padded with ""; cells beyond the header are dropped
+	}
 	row.Fields = batch.Fields{
 		Name:     Normalize(batch.FieldName, row.Cells[h.Name]),
 		BankCard: Normalize(batch.FieldBankCard, row.Cells[h.BankCard]),
