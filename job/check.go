@@ -8,8 +8,11 @@ import (
 	"io"
 	"math/bits"
 	"os"
+	"path/filepath"
 	"slices"
 	"sort"
+	"strings"
+	"sync"
 	"time"
 
 	"github.com/bankcard4e/bankcard4e/batch"
@@ -99,18 +102,39 @@ func CheckWithMemory(ctx context.Context, input string, o reader.Options, qps fl
 
 // checkInput reads every row of input and counts the rows.
 func checkInput(input string, o reader.Options, answered func(batch.Fields) (bool, error)) (*CheckReport, error) {
-	// The fingerprint is a read of the file of its own, on another core: it
-	// starts first, so that it runs while Open scans the whole file for its
-	// encoding on one core, rather than while the rows are read on two.
-	stop := make(chan struct{})
-	fp := fingerprint(input, stop)
+	var fp <-chan digest
+	var ad *asyncDigest
+	var stop chan struct{}
+	if strings.EqualFold(filepath.Ext(input), ".csv") {
+		// Open reads every byte of a CSV file once for its encoding: the
+		// fingerprint hashes those bytes, on another core, rather than
+		// reading the file again.
+		ad = newAsyncDigest()
+		defer ad.close()
+		if o.Digest != nil {
+			o.Digest = io.MultiWriter(o.Digest, ad)
+		} else {
+			o.Digest = ad
+		}
+		fp = ad.out
+	} else {
+		// A read of the file of its own, on another core, started first so
+		// that it runs while Open reads the workbook's parts on one.
+		stop = make(chan struct{})
+		fp = fingerprint(input, stop)
+	}
 	r, err := reader.Open(input, o)
 	if err != nil {
-		close(stop)
-		<-fp // it stops within a chunk: the file is closed on return
+		if stop != nil {
+			close(stop)
+			<-fp // it stops within a chunk: the file is closed on return
+		}
 		return nil, err
 	}
 	defer r.Close()
+	if ad != nil {
+		ad.close() // Open has fed it the whole file
+	}
 	rep, err := countInput(r, input, answered)
 	d := <-fp
 	if err != nil {
@@ -122,6 +146,46 @@ func checkInput(input string, o reader.Options, answered func(batch.Fields) (boo
 	rep.InputSHA256 = d.sum
 	return rep, nil
 }
+
+// asyncDigest is an io.Writer that hashes what is written to it on a
+// goroutine of its own; close ends the input, and out then receives the
+// hex SHA-256. Each write is copied (the writer may reuse its buffer).
+type asyncDigest struct {
+	chunks chan []byte
+	free   chan []byte // hashed chunks, for their buffers to be reused
+	out    chan digest
+	once   sync.Once
+}
+
+func newAsyncDigest() *asyncDigest {
+	d := &asyncDigest{chunks: make(chan []byte, 4), free: make(chan []byte, 8), out: make(chan digest, 1)}
+	go func() {
+		fp := fileutil.NewFingerprint()
+		for b := range d.chunks {
+			fp.Write(b)
+			select {
+			case d.free <- b:
+			default:
+			}
+		}
+		sum, _ := fp.Sum()
+		d.out <- digest{sum: sum}
+	}()
+	return d
+}
+
+func (d *asyncDigest) Write(p []byte) (int, error) {
+	var b []byte
+	select {
+	case b = <-d.free:
+	default:
+	}
+	d.chunks <- append(b[:0], p...)
+	return len(p), nil
+}
+
+// close ends the input; calling it again does nothing.
+func (d *asyncDigest) close() { d.once.Do(func() { close(d.chunks) }) }
 
 // digest is the outcome of fingerprint.
 type digest struct {

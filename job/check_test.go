@@ -1,9 +1,13 @@
 package job
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"math/rand/v2"
 	"os"
+	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/bankcard4e/bankcard4e/reader"
@@ -77,4 +81,43 @@ func BenchmarkCountRepeats1M(b *testing.B) {
 			adjacentRepeats(work)
 		}
 	})
+}
+
+// TestCheckFingerprint: the input_sha256 of check is the SHA-256 of the
+// file's bytes, for CSV files hashed as Open reads them (UTF-8, with a BOM,
+// and GB18030, whose scan stops at the first byte that is not UTF-8).
+func TestCheckFingerprint(t *testing.T) {
+	const head = "Name,BankCard,Phone,IdCard\n"
+	const row = "Wei Zhang,6222023416721109,16689915737,110101198503129492\n"
+	big := strings.Repeat(row, 5000) // more than the reader's 64 KiB chunks
+	for name, in := range map[string]struct {
+		data     string
+		distinct int
+	}{
+		"utf-8":   {head + big, 1},
+		"bom":     {"\xef\xbb\xbf" + head + big, 1},
+		"gb18030": {head + big + "\xd5\xc5\xce\xb0,6222023416721109,16689915737,110101198503129492\n" + big, 2},
+	} {
+		data := in.data
+		t.Run(name, func(t *testing.T) {
+			p := filepath.Join(t.TempDir(), "in.csv")
+			if err := os.WriteFile(p, []byte(data), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			rep, err := Check(p, reader.Options{}, 10, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			sum := sha256.Sum256([]byte(data))
+			if rep.InputSHA256 != hex.EncodeToString(sum[:]) {
+				t.Errorf("input_sha256 %s, want %x", rep.InputSHA256, sum)
+			}
+			if rep.Rows == 0 || rep.Valid != rep.Rows || rep.Duplicates != rep.Valid-in.distinct {
+				t.Errorf("rows %d, valid %d, duplicates %d: want %d distinct valid rows", rep.Rows, rep.Valid, rep.Duplicates, in.distinct)
+			}
+		})
+	}
+	if _, err := Check(filepath.Join(t.TempDir(), "missing.csv"), reader.Options{}, 10, nil); err == nil {
+		t.Error("Check of a missing file succeeded")
+	}
 }

@@ -92,11 +92,14 @@ func crToLF(b []byte) {
 func (s *csvScanner) record() (rec []byte, quotes bool, err error) {
 	i := s.r // s.buf[s.r:i] is scanned
 	quoted := false
+	// Every byte is looked at once for a quote and at most once for a line
+	// end, however many quotes a line holds: nl is the next line end at or
+	// after i when known, noNL how far there is none.
+	nl, noNL := -1, i
 	for {
 		for i < s.w {
-			b := s.buf[i:s.w]
 			if quoted {
-				q := bytes.IndexByte(b, '"')
+				q := bytes.IndexByte(s.buf[i:s.w], '"')
 				if q < 0 {
 					i = s.w
 					break
@@ -105,12 +108,20 @@ func (s *csvScanner) record() (rec []byte, quotes bool, err error) {
 				quoted = false
 				continue
 			}
-			nl := bytes.IndexByte(b, '\n')
-			line := b
-			if nl >= 0 {
-				line = b[:nl]
+			if nl < i {
+				nl = -1
+				from := max(i, noNL)
+				if k := bytes.IndexByte(s.buf[from:s.w], '\n'); k >= 0 {
+					nl = from + k
+				} else {
+					noNL = s.w
+				}
 			}
-			if q := bytes.IndexByte(line, '"'); q >= 0 {
+			end := s.w
+			if nl >= 0 {
+				end = nl
+			}
+			if q := bytes.IndexByte(s.buf[i:end], '"'); q >= 0 {
 				i += q + 1
 				quotes, quoted = true, true
 				continue
@@ -119,11 +130,11 @@ func (s *csvScanner) record() (rec []byte, quotes bool, err error) {
 				i = s.w
 				break
 			}
-			if i+nl-s.r > s.limit {
+			if nl-s.r > s.limit {
 				return nil, false, &recordTooLarge{line: s.line + 1}
 			}
-			rec = s.buf[s.r : i+nl+1]
-			s.r = i + nl + 1
+			rec = s.buf[s.r : nl+1]
+			s.r = nl + 1
 			return rec, quotes, nil
 		}
 		if i-s.r > s.limit {
@@ -140,7 +151,11 @@ func (s *csvScanner) record() (rec []byte, quotes bool, err error) {
 			s.r = s.w
 			return rec, quotes, nil
 		}
-		i -= s.fill(s.r)
+		moved := s.fill(s.r)
+		i, noNL = i-moved, noNL-moved
+		if nl >= 0 {
+			nl -= moved
+		}
 	}
 }
 

@@ -32,7 +32,7 @@ func TestPrefetchKeepsOrderFlagsAndError(t *testing.T) {
 	for _, n := range []int{0, 1, prefetchRows, prefetchRows*3 + 7} {
 		for _, end := range []error{io.EOF, boom} {
 			src := &fakeTable{n: n, err: end}
-			p := prefetch(src, true)
+			p := prefetch(src, true, nil)
 			for i := 1; i <= n; i++ {
 				cells, line, err := p.next()
 				if err != nil || cells[0] != fmt.Sprint(i) || line != i+1 {
@@ -58,7 +58,7 @@ func TestPrefetchKeepsOrderFlagsAndError(t *testing.T) {
 // under -race).
 func TestPrefetchCloseEarly(t *testing.T) {
 	src := &fakeTable{n: prefetchRows * 100, err: io.EOF}
-	p := prefetch(src, false)
+	p := prefetch(src, false, nil)
 	if _, _, err := p.next(); err != nil {
 		t.Fatal(err)
 	}
