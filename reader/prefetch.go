@@ -20,9 +20,11 @@ const (
 )
 
 // prefetched reads a table on a goroutine of its own, a batch of rows ahead
-// of its caller, so that parsing the file (and normalising its fields, when
-// given a normaliser) and checking its rows run on two cores. It keeps next's contract: rows in order, the
-// numeric flags of the row last returned, the table's error after its rows.
+// of its caller, so that parsing the file and normalising and checking its
+// rows run on two cores. Given a normaliser, it also normalises the fields
+// of the batches it reads while its caller is the slower of the two. It
+// keeps next's contract: rows in order, the numeric flags of the row last
+// returned, the table's error after its rows.
 type prefetched struct {
 	src     table
 	norm    func(cells []string) batch.Fields // nil: the caller normalises
@@ -41,14 +43,17 @@ type rowBatch struct {
 	ends    []int    // row i is flat[ends[i-1]:ends[i]]
 	lines   []int
 	numeric [][]bool       // per row, per cell; nil for a table without numeric cells
-	fields  []batch.Fields // per row, from norm; nil without one
-	err     error          // after the rows: the error next returned (io.EOF at the end)
+	fields  []batch.Fields // per row, from norm, when normalized
+	// normalized: the batch's fields were normalised on the reading goroutine
+	normalized bool
+	err        error // after the rows: the error next returned (io.EOF at the end)
 }
 
 // prefetch starts reading t ahead. hasNumeric says whether t can report
 // numeric cells (XLSX), so their flags must travel with the rows. norm,
-// when not nil, normalises each row's fields on the reading goroutine
-// (fields returns them).
+// when not nil, normalises a row's fields; the reading goroutine calls it
+// for a batch when half the batches in flight or more are waiting for the
+// caller, and fields then returns them.
 func prefetch(t table, hasNumeric bool, norm func(cells []string) batch.Fields) *prefetched {
 	p := &prefetched{src: t, norm: norm, batches: make(chan *rowBatch, 4), spent: make(chan *rowBatch, 8), stop: make(chan struct{})}
 	p.wg.Add(1)
@@ -61,6 +66,8 @@ func prefetch(t table, hasNumeric bool, norm func(cells []string) batch.Fields) 
 			if width > 0 {
 				b.flat = make([]string, 0, prefetchRows*width)
 			}
+			// The caller is behind: take over its normalising for a batch.
+			b.normalized = norm != nil && len(p.batches) >= cap(p.batches)/2
 			size := 0
 			for len(b.lines) < prefetchRows && size < prefetchBytes {
 				cells, line, err := safeNext(t)
@@ -75,7 +82,7 @@ func prefetch(t table, hasNumeric bool, norm func(cells []string) batch.Fields) 
 				}
 				b.ends = append(b.ends, len(b.flat))
 				b.lines = append(b.lines, line)
-				if norm != nil {
+				if b.normalized {
 					b.fields = append(b.fields, norm(b.flat[len(b.flat)-len(cells):]))
 				}
 				if hasNumeric {
@@ -107,7 +114,7 @@ func prefetch(t table, hasNumeric bool, norm func(cells []string) batch.Fields) 
 func (p *prefetched) newBatch() *rowBatch {
 	select {
 	case b := <-p.spent:
-		b.flat, b.numeric = nil, nil
+		b.flat, b.numeric, b.normalized = nil, nil, false
 		b.ends, b.lines, b.fields = b.ends[:0], b.lines[:0], b.fields[:0]
 		return b
 	default:
@@ -149,9 +156,9 @@ func (p *prefetched) next() ([]string, int, error) {
 }
 
 // fields returns the normalised fields of the row last returned; ok is
-// false without a normaliser.
+// false when its batch was not normalised (the caller normalises it).
 func (p *prefetched) fields() (f batch.Fields, ok bool) {
-	if p.cur == nil || p.cur.fields == nil || p.i == 0 {
+	if p.cur == nil || !p.cur.normalized || p.i == 0 {
 		return batch.Fields{}, false
 	}
 	return p.cur.fields[p.i-1], true
