@@ -27,6 +27,7 @@ var bombKinds = []struct {
 	{"many-shared-strings", ".xlsx", "more than 8388608 shared strings", nil},
 	{"shared-strings-text", ".xlsx", "the shared strings hold more than 128 MiB of text", nil},
 	{"huge-csv-line", ".csv", "line 2: the record is longer than 1 MiB", nil},
+	{"quotes-csv-line", ".csv", "line 2: the record is longer than 1 MiB", nil},
 }
 
 // repeat writes n bytes of s (repeated) to w.
@@ -50,11 +51,12 @@ func writeBomb(path, name string, size int64) error {
 		return err
 	}
 	defer f.Close()
-	if name == "huge-csv-line" {
+	if strings.HasSuffix(name, "-csv-line") {
 		size = min(size, 1<<30) // on disk: 1 GiB is enough
 		w := bufio.NewWriter(f)
 		w.WriteString("Name,BankCard,Phone,IdCard\n")
-		if err := repeat(w, "a,", size); err != nil {
+		cells := map[string]string{"huge-csv-line": "a,", "quotes-csv-line": `"",`}[name] // quotes: a quoted empty cell
+		if err := repeat(w, cells, size); err != nil {
 			return err
 		}
 		w.WriteString("\n")

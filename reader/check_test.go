@@ -1,6 +1,9 @@
 package reader
 
 import (
+	"math/rand/v2"
+	"slices"
+	"strings"
 	"testing"
 
 	"github.com/bankcard4e/bankcard4e/batch"
@@ -80,5 +83,49 @@ func TestIDCheckChar(t *testing.T) {
 		if got := IDCheckChar(id); got != id[17] {
 			t.Errorf("IDCheckChar(%s…) = %c, want %c", id[:6], got, id[17])
 		}
+	}
+}
+
+// TestHasControlAndIsASCII compares the eight-bytes-at-a-time scans with a
+// byte loop, on strings of every length up to 40 with one byte of each
+// value at each place, over printable, CJK and mixed backgrounds.
+func TestHasControlAndIsASCII(t *testing.T) {
+	for _, bg := range []string{"a", "~", " ", "张", "\u0080", "\xff"} {
+		for n := 0; n <= 40; n++ {
+			base := []byte(strings.Repeat(bg, n))[:n]
+			for at := 0; at < max(n, 1); at++ {
+				for c := 0; c < 256; c++ {
+					b := slices.Clone(base)
+					if n > 0 {
+						b[at] = byte(c)
+					}
+					checkScans(t, string(b))
+				}
+			}
+		}
+	}
+	// Random strings of the bytes next to the bounds, where a borrow
+	// between bytes could mislead a word-wide test.
+	edge := []byte{0x00, 0x01, 0x1f, 0x20, 0x21, 0x7e, 0x7f, 0x80, 0x81, 0xfe, 0xff, 'a'}
+	rnd := rand.New(rand.NewPCG(7, 8))
+	for iter := 0; iter < 200000; iter++ {
+		b := make([]byte, rnd.IntN(33))
+		for i := range b {
+			b[i] = edge[rnd.IntN(len(edge))]
+		}
+		checkScans(t, string(b))
+	}
+}
+
+// checkScans compares hasControl and isASCII on s with byte loops.
+func checkScans(t *testing.T, s string) {
+	t.Helper()
+	ctl, ascii := false, true
+	for i := 0; i < len(s); i++ {
+		ctl = ctl || s[i] < 0x20 || s[i] == 0x7f
+		ascii = ascii && s[i] < 0x80
+	}
+	if hasControl(s) != ctl || isASCII(s) != ascii {
+		t.Fatalf("%q: hasControl %v, isASCII %v; want %v, %v", s, hasControl(s), isASCII(s), ctl, ascii)
 	}
 }

@@ -33,7 +33,7 @@ type table interface {
 // csvTable reads a CSV file.
 type csvTable struct {
 	f        *os.File
-	r        *csv.Reader
+	r        *csvScanner
 	strict   bool // a UTF-8 BOM: every record must be valid UTF-8
 	delim    rune
 	encoding string
@@ -115,13 +115,9 @@ func newCSVTable(f *os.File, m matcher, headerRow int, digest io.Writer) (*csvTa
 			}
 		}
 	}
-	g := &recordGuard{r: src, line: 1, start: 1}
-	g.crOnly = crOnly(head)
-	t.delim = sniffDelimiter(head, g.crOnly, m, headerRow)
-	t.r = csv.NewReader(g)
-	t.r.Comma = t.delim
-	t.r.FieldsPerRecord = -1
-	t.r.ReuseRecord = true
+	cr := crOnly(head)
+	t.delim = sniffDelimiter(head, cr, m, headerRow)
+	t.r = newCSVScanner(src, t.delim, cr)
 	return t, nil
 }
 
@@ -256,20 +252,6 @@ func isUTF8(r io.Reader) (bool, error) {
 	}
 }
 
-// recordGuard sits between the file and encoding/csv. It turns CR-only line
-// ends into LF, and refuses a record longer than maxRecord before
-// encoding/csv buffers it: it follows the quotes to tell the line ends that
-// end a record from those inside a quoted field.
-type recordGuard struct {
-	r      io.Reader
-	crOnly bool
-	quoted bool
-	size   int // bytes of the record being read
-	line   int // current physical line
-	start  int // line on which the record being read started
-	err    error
-}
-
 // recordTooLarge is the error of a record over maxRecord.
 type recordTooLarge struct{ line int }
 
@@ -278,47 +260,6 @@ func (e *recordTooLarge) Error() string {
 }
 
 func (e *recordTooLarge) Unwrap() error { return ErrTooLarge }
-
-// guardStop marks the bytes recordGuard looks at; the others it skips.
-var guardStop = [256]bool{'"': true, '\r': true, '\n': true}
-
-func (g *recordGuard) Read(p []byte) (int, error) {
-	if g.err != nil {
-		return 0, g.err
-	}
-	n, err := g.r.Read(p)
-	for i := 0; i < n; {
-		j := i
-		for j < n && !guardStop[p[j]] {
-			j++
-		}
-		if g.size += j - i; g.size > maxRecord {
-			g.err = &recordTooLarge{line: g.start}
-			return i, nil
-		}
-		if j == n {
-			break
-		}
-		switch p[j] {
-		case '"':
-			g.quoted = !g.quoted
-		case '\r':
-			if !g.crOnly {
-				break
-			}
-			p[j] = '\n'
-			fallthrough
-		case '\n':
-			g.line++
-			if !g.quoted {
-				g.size, g.start = -1, g.line
-			}
-		}
-		g.size++
-		i = j + 1
-	}
-	return n, err
-}
 
 func (t *csvTable) next() ([]string, int, error) {
 	rec, err := t.r.Read()
@@ -335,7 +276,7 @@ func (t *csvTable) next() ([]string, int, error) {
 		}
 		return nil, 0, err
 	}
-	start, _ := t.r.FieldPos(0)
+	start := t.r.firstLine
 	if t.row == 0 {
 		t.row = start
 	} else {
@@ -343,8 +284,7 @@ func (t *csvTable) next() ([]string, int, error) {
 		t.row += 1 + start - t.endLine - 1
 	}
 	// Only the last field can run past the line its start is on.
-	lastLine, _ := t.r.FieldPos(len(rec) - 1)
-	t.endLine = lastLine + strings.Count(rec[len(rec)-1], "\n")
+	t.endLine = t.r.lastLine + strings.Count(rec[len(rec)-1], "\n")
 	if t.strict {
 		for _, c := range rec {
 			if !utf8.ValidString(c) {

@@ -9,9 +9,11 @@
 // Reader.Input says which sheet, header row, delimiter and encoding were
 // read, for the console.
 //
-// CSV files are read with encoding/csv (RFC 4180, strict quoting) behind a
-// guard that turns CR-only line ends into LF and refuses a record over
-// 1 MiB before encoding/csv buffers it. The delimiter (',', ';', tab) is
+// CSV files are read by csvScanner with encoding/csv's results (RFC 4180,
+// strict quoting): it follows the quotes to each record's end, turns
+// CR-only line ends into LF, refuses a record over 1 MiB before holding
+// more of it, splits a record without quotes itself and hands one with
+// quotes to encoding/csv. The delimiter (',', ';', tab) is
 // sniffed from the header line. A file with a UTF-8 BOM is UTF-8 and each
 // record must be valid UTF-8; without a BOM, a file that is not valid UTF-8
 // is decoded as GB18030. UTF-16 and binary files are refused.

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+
+	"github.com/bankcard4e/bankcard4e/batch"
 )
 
 // errStopped is what next returns after close.
@@ -19,11 +21,15 @@ const (
 
 // prefetched reads a table on a goroutine of its own, a batch of rows ahead
 // of its caller, so that parsing the file and normalising and checking its
-// rows run on two cores. It keeps next's contract: rows in order, the
-// numeric flags of the row last returned, the table's error after its rows.
+// rows run on two cores. Given a normaliser, it also normalises the fields
+// of the batches it reads while its caller is the slower of the two. It
+// keeps next's contract: rows in order, the numeric flags of the row last
+// returned, the table's error after its rows.
 type prefetched struct {
 	src     table
+	norm    func(cells []string) batch.Fields // nil: the caller normalises
 	batches chan *rowBatch
+	spent   chan *rowBatch // batches read to their end, for their slices to be reused
 	stop    chan struct{}
 	wg      sync.WaitGroup
 
@@ -36,20 +42,32 @@ type rowBatch struct {
 	flat    []string // the cells of every row, one after the other
 	ends    []int    // row i is flat[ends[i-1]:ends[i]]
 	lines   []int
-	numeric [][]bool // per row, per cell; nil for a table without numeric cells
-	err     error    // after the rows: the error next returned (io.EOF at the end)
+	numeric [][]bool       // per row, per cell; nil for a table without numeric cells
+	fields  []batch.Fields // per row, from norm, when normalized
+	// normalized: the batch's fields were normalised on the reading goroutine
+	normalized bool
+	err        error // after the rows: the error next returned (io.EOF at the end)
 }
 
 // prefetch starts reading t ahead. hasNumeric says whether t can report
-// numeric cells (XLSX), so their flags must travel with the rows.
-func prefetch(t table, hasNumeric bool) *prefetched {
-	p := &prefetched{src: t, batches: make(chan *rowBatch, 4), stop: make(chan struct{})}
+// numeric cells (XLSX), so their flags must travel with the rows. norm,
+// when not nil, normalises a row's fields; the reading goroutine calls it
+// for a batch when half the batches in flight or more are waiting for the
+// caller, and fields then returns them.
+func prefetch(t table, hasNumeric bool, norm func(cells []string) batch.Fields) *prefetched {
+	p := &prefetched{src: t, norm: norm, batches: make(chan *rowBatch, 4), spent: make(chan *rowBatch, 8), stop: make(chan struct{})}
 	p.wg.Add(1)
 	go func() {
 		defer p.wg.Done()
 		defer close(p.batches)
+		width := 0 // cells a row in the last batch, to size the next at once
 		for {
-			b := &rowBatch{}
+			b := p.newBatch()
+			if width > 0 {
+				b.flat = make([]string, 0, prefetchRows*width)
+			}
+			// The caller is behind: take over its normalising for a batch.
+			b.normalized = norm != nil && len(p.batches) >= cap(p.batches)/2
 			size := 0
 			for len(b.lines) < prefetchRows && size < prefetchBytes {
 				cells, line, err := safeNext(t)
@@ -64,6 +82,9 @@ func prefetch(t table, hasNumeric bool) *prefetched {
 				}
 				b.ends = append(b.ends, len(b.flat))
 				b.lines = append(b.lines, line)
+				if b.normalized {
+					b.fields = append(b.fields, norm(b.flat[len(b.flat)-len(cells):]))
+				}
 				if hasNumeric {
 					flags := make([]bool, len(cells))
 					for i := range flags {
@@ -71,6 +92,9 @@ func prefetch(t table, hasNumeric bool) *prefetched {
 					}
 					b.numeric = append(b.numeric, flags)
 				}
+			}
+			if len(b.lines) > 0 {
+				width = len(b.flat)/len(b.lines) + 1
 			}
 			select {
 			case p.batches <- b:
@@ -85,6 +109,26 @@ func prefetch(t table, hasNumeric bool) *prefetched {
 	return p
 }
 
+// newBatch returns an empty batch, with the slices of a spent one when
+// there is one. Its cells are always new: rows keep them.
+func (p *prefetched) newBatch() *rowBatch {
+	select {
+	case b := <-p.spent:
+		b.flat, b.numeric, b.normalized = nil, nil, false
+		b.ends, b.lines, b.fields = b.ends[:0], b.lines[:0], b.fields[:0]
+		return b
+	default:
+	}
+	b := &rowBatch{ends: make([]int, 0, prefetchRows), lines: make([]int, 0, prefetchRows)}
+	if p.norm != nil {
+		b.fields = make([]batch.Fields, 0, prefetchRows)
+	}
+	return b
+}
+
+// next is the table's next, but for its cells: they are the batch's own,
+// never reused, and stay valid after the following call (Reader.row keeps
+// them as the Row's Cells).
 func (p *prefetched) next() ([]string, int, error) {
 	for p.cur == nil || p.i >= len(p.cur.lines) {
 		if p.cur != nil && p.cur.err != nil {
@@ -93,6 +137,12 @@ func (p *prefetched) next() ([]string, int, error) {
 		b, ok := <-p.batches
 		if !ok {
 			return nil, 0, errStopped
+		}
+		if p.cur != nil {
+			select {
+			case p.spent <- p.cur:
+			default:
+			}
 		}
 		p.cur, p.i = b, 0
 	}
@@ -103,6 +153,15 @@ func (p *prefetched) next() ([]string, int, error) {
 		start = b.ends[i-1]
 	}
 	return b.flat[start:b.ends[i]:b.ends[i]], b.lines[i], nil
+}
+
+// fields returns the normalised fields of the row last returned; ok is
+// false when its batch was not normalised (the caller normalises it).
+func (p *prefetched) fields() (f batch.Fields, ok bool) {
+	if p.cur == nil || !p.cur.normalized || p.i == 0 {
+		return batch.Fields{}, false
+	}
+	return p.cur.fields[p.i-1], true
 }
 
 func (p *prefetched) numeric(col int) bool {

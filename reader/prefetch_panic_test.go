@@ -23,7 +23,7 @@ func (p *panicTable) close() error     { return nil }
 
 // A panic while parsing ahead ends the read with an error, not the process.
 func TestPrefetchRecoversPanic(t *testing.T) {
-	pf := prefetch(&panicTable{}, false)
+	pf := prefetch(&panicTable{}, false, nil)
 	defer pf.close()
 	var err error
 	for i := 0; i < 10 && err == nil; i++ {

@@ -231,7 +231,8 @@ func (r *Reader) findHeader(t table, m matcher) error {
 			// The data rows are parsed a batch ahead on another core.
 			ct, csv := t.(*csvTable) // CSV has no numeric cells
 			r.csv = ct
-			r.tab, r.header, r.lastLine = prefetch(t, !csv), h, line
+			r.header, r.lastLine = h, line
+			r.tab = prefetch(t, !csv, func(cells []string) batch.Fields { return normalizeRow(&h, cells) })
 			return nil
 		}
 		if n := len(found(h)); n > bestN {
@@ -304,21 +305,24 @@ func (r *Reader) Next() (batch.Row, error) {
 func (r *Reader) row(cells []string, line int) batch.Row {
 	h := &r.header
 	n := len(h.Cells)
-	if len(r.slab) < n {
-		r.slab = make([]string, n*slabRows)
-	}
-	row := batch.Row{Index: r.index, Line: line, Cells: r.slab[:n:n]}
-	r.slab = r.slab[n:]
+	row := batch.Row{Index: r.index, Line: line}
 	r.index++
-	copy(row.Cells, cells) // cells beyond the header are dropped
-	row.Fields = batch.Fields{
-		Name:     Normalize(batch.FieldName, row.Cells[h.Name]),
-		BankCard: Normalize(batch.FieldBankCard, row.Cells[h.BankCard]),
-		Phone:    Normalize(batch.FieldPhone, row.Cells[h.Phone]),
-		IDCard:   Normalize(batch.FieldIDCard, row.Cells[h.IDCard]),
+	if _, ahead := r.tab.(*prefetched); ahead && len(cells) >= n {
+		// A prefetched row's cells are its own, never reused: kept as they
+		// are, but for the cells beyond the header, which are dropped.
+		row.Cells = cells[:n:n]
+	} else {
+		if len(r.slab) < n {
+			r.slab = make([]string, n*slabRows)
+		}
+		row.Cells = r.slab[:n:n]
+		r.slab = r.slab[n:]
+		copy(row.Cells, cells) // padded with ""; cells beyond the header are dropped
 	}
-	if h.CertType >= 0 {
-		row.Fields.CertType = Normalize(batch.FieldCertType, row.Cells[h.CertType])
+	if pf, ok := r.tab.(*prefetched); !ok {
+		row.Fields = normalizeRow(h, row.Cells)
+	} else if row.Fields, ok = pf.fields(); !ok {
+		row.Fields = normalizeRow(h, row.Cells)
 	}
 	var other rune
 	if r.csv != nil {
@@ -335,6 +339,27 @@ func (r *Reader) row(cells []string, line int) batch.Row {
 		row.Problem = check(row.Fields, r.today)
 	}
 	return row
+}
+
+// normalizeRow returns the normalised fields of a row's cells under header
+// h; a field whose column the row has no cell for is "".
+func normalizeRow(h *batch.Header, cells []string) batch.Fields {
+	cell := func(col int) string {
+		if col < 0 || col >= len(cells) {
+			return ""
+		}
+		return cells[col]
+	}
+	f := batch.Fields{
+		Name:     Normalize(batch.FieldName, cell(h.Name)),
+		BankCard: Normalize(batch.FieldBankCard, cell(h.BankCard)),
+		Phone:    Normalize(batch.FieldPhone, cell(h.Phone)),
+		IDCard:   Normalize(batch.FieldIDCard, cell(h.IDCard)),
+	}
+	if h.CertType >= 0 {
+		f.CertType = Normalize(batch.FieldCertType, cell(h.CertType))
+	}
+	return f
 }
 
 // Close releases the file.

@@ -1,0 +1,123 @@
+package job
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/bankcard4e/bankcard4e/reader"
+)
+
+// BenchmarkCheckCSV runs Check over the CSV named by $BANKCARD4E_CHECK_CSV
+// (e.g. one from bench/gen), to profile what check costs beyond the read.
+func BenchmarkCheckCSV(b *testing.B) {
+	path := os.Getenv("BANKCARD4E_CHECK_CSV")
+	if path == "" {
+		b.Skip("set BANKCARD4E_CHECK_CSV to a CSV file")
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := Check(path, reader.Options{}, 10, nil); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// sortedRepeats is the plain count countRepeats must agree with.
+func sortedRepeats(keys []uint64) int {
+	keys = slices.Clone(keys)
+	slices.Sort(keys)
+	return adjacentRepeats(keys)
+}
+
+func TestCountRepeats(t *testing.T) {
+	rnd := rand.New(rand.NewPCG(3, 4))
+	for _, n := range []int{0, 1, 2, 100, 1<<12 - 1, 1 << 12, 50_000, 300_000} {
+		for _, skew := range []bool{false, true} {
+			keys := make([]uint64, n)
+			for i := range keys {
+				switch k := rnd.Uint64(); {
+				case i > 0 && rnd.IntN(10) == 0:
+					keys[i] = keys[rnd.IntN(i)] // a copy of an earlier row
+				case skew:
+					keys[i] = k >> 40 // all in the first buckets: not spread at all
+				default:
+					keys[i] = k
+				}
+			}
+			want := sortedRepeats(keys)
+			if n > 100 && want == 0 {
+				t.Fatalf("n=%d: the test made no repeats", n)
+			}
+			if got := countRepeats(slices.Clone(keys)); got != want {
+				t.Errorf("n=%d skew=%v: countRepeats = %d, want %d", n, skew, got, want)
+			}
+		}
+	}
+}
+
+func BenchmarkCountRepeats1M(b *testing.B) {
+	rnd := rand.New(rand.NewPCG(5, 6))
+	keys := make([]uint64, 1_000_000)
+	for i := range keys {
+		keys[i] = rnd.Uint64()
+	}
+	work := make([]uint64, len(keys))
+	b.Run("buckets", func(b *testing.B) {
+		for b.Loop() {
+			copy(work, keys)
+			countRepeats(work)
+		}
+	})
+	b.Run("sort", func(b *testing.B) {
+		for b.Loop() {
+			copy(work, keys)
+			slices.Sort(work)
+			adjacentRepeats(work)
+		}
+	})
+}
+
+// TestCheckFingerprint: the input_sha256 of check is the SHA-256 of the
+// file's bytes, for CSV files hashed as Open reads them (UTF-8, with a BOM,
+// and GB18030, whose scan stops at the first byte that is not UTF-8).
+func TestCheckFingerprint(t *testing.T) {
+	const head = "Name,BankCard,Phone,IdCard\n"
+	const row = "Wei Zhang,6222023416721109,16689915737,110101198503129492\n"
+	big := strings.Repeat(row, 5000) // more than the reader's 64 KiB chunks
+	for name, in := range map[string]struct {
+		data     string
+		distinct int
+	}{
+		"utf-8":   {head + big, 1},
+		"bom":     {"\xef\xbb\xbf" + head + big, 1},
+		"gb18030": {head + big + "\xd5\xc5\xce\xb0,6222023416721109,16689915737,110101198503129492\n" + big, 2},
+	} {
+		data := in.data
+		t.Run(name, func(t *testing.T) {
+			p := filepath.Join(t.TempDir(), "in.csv")
+			if err := os.WriteFile(p, []byte(data), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			rep, err := Check(p, reader.Options{}, 10, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			sum := sha256.Sum256([]byte(data))
+			if rep.InputSHA256 != hex.EncodeToString(sum[:]) {
+				t.Errorf("input_sha256 %s, want %x", rep.InputSHA256, sum)
+			}
+			if rep.Rows == 0 || rep.Valid != rep.Rows || rep.Duplicates != rep.Valid-in.distinct {
+				t.Errorf("rows %d, valid %d, duplicates %d: want %d distinct valid rows", rep.Rows, rep.Valid, rep.Duplicates, in.distinct)
+			}
+		})
+	}
+	if _, err := Check(filepath.Join(t.TempDir(), "missing.csv"), reader.Options{}, 10, nil); err == nil {
+		t.Error("Check of a missing file succeeded")
+	}
+}
