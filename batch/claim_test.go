@@ -75,11 +75,26 @@ func TestConcurrentRunsPayOnce(t *testing.T) {
 		{"common rows last in one", cat(ownA, common), cat(common, ownB)},
 		{"common rows in opposite orders", cat(common, ownA), cat(ownB, reversed(common))},
 	} {
-		t.Run(tc.name, func(t *testing.T) {
-			calls := &callCounter{}
-			sim, url := fake.StartSimulator(t, simulator.Config{Inject: calls.inject})
-			checkPayOnce(t, fake.NewMemory(), sim, url, calls, common, tc.a, tc.b)
-		})
+		for _, kind := range []string{"Lookup and Claim", "LookupOrClaim"} {
+			t.Run(tc.name+", "+kind, func(t *testing.T) {
+				calls := &callCounter{}
+				sim, url := fake.StartSimulator(t, simulator.Config{Inject: calls.inject})
+				mem := fake.NewMemory()
+				var m batch.Memory = mem
+				if kind == "LookupOrClaim" {
+					m = fake.LookupClaimer{Memory: mem}
+				}
+				checkPayOnce(t, m, sim, url, calls, common, tc.a, tc.b)
+				// Either way is taken as offered: with LookupOrClaim a
+				// row costs one call of it before it is sent or reused,
+				// and no Lookup. (checkPayOnce makes Claims of its own.)
+				lc, l := mem.Ops("lookup or claim"), mem.Ops("lookup")
+				if kind == "LookupOrClaim" && (lc < len(tc.a)+len(tc.b) || l != 0) ||
+					kind != "LookupOrClaim" && (lc != 0 || l < len(tc.a)+len(tc.b)) {
+					t.Errorf("%d LookupOrClaim and %d Lookup calls for %d rows", lc, l, len(tc.a)+len(tc.b))
+				}
+			})
+		}
 	}
 }
 

@@ -102,3 +102,17 @@ type Memory interface {
 	// Close releases the store. The Memory must not be used after.
 	Close() error
 }
+
+// LookupClaimer is a Memory that can look a row up and claim it in one
+// step, saving the run two calls a row it sends: Lookup, then Claim when
+// the answer is not reused, then Lookup again.
+type LookupClaimer interface {
+	Memory
+	// LookupOrClaim looks key up as Lookup does and, when it finds an
+	// answer that reuse accepts, returns it (found true) and changes
+	// nothing. Otherwise it claims key as Claim does (claimed, heldUntil),
+	// atomically with the look: no answer can be recorded between them.
+	// reuse may be called more than once, and must not call the Memory.
+	LookupOrClaim(ctx context.Context, key MemoryKey, endpoint string, since time.Time, reuse func(Remembered) bool,
+		holder string, now time.Time, lease time.Duration) (r Remembered, found, claimed bool, heldUntil time.Time, err error)
+}

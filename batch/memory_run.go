@@ -40,15 +40,31 @@ func (r *run) rowKey(it *item) {
 // when an answer may be reused, nil when there is none, and false when
 // the run stopped (or the memory failed) before it knew.
 func (r *run) lookup(it *item) (*Outcome, bool) {
-	since := r.cfg.Now().Add(-r.cfg.ReuseWithin)
+	since := r.since()
 	rem, ok, err := r.cfg.Memory.Lookup(r.stopCtx, it.mkey, r.cfg.Endpoint, since)
 	if err != nil {
 		r.memoryLost("look up an answer", err)
 		return nil, false
 	}
-	if !ok || !reusable(rem.Result) || rem.Endpoint != r.cfg.Endpoint || rem.AnsweredAt.Before(since) {
+	if !ok || !r.reuses(since)(rem) {
 		return nil, true
 	}
+	return reused(rem), true
+}
+
+// since is the oldest answer the run reuses.
+func (r *run) since() time.Time { return r.cfg.Now().Add(-r.cfg.ReuseWithin) }
+
+// reuses says which remembered answers the run reuses: of its endpoint,
+// given at or after since, with a Result that may be reused.
+func (r *run) reuses(since time.Time) func(Remembered) bool {
+	return func(rem Remembered) bool {
+		return reusable(rem.Result) && rem.Endpoint == r.cfg.Endpoint && !rem.AnsweredAt.Before(since)
+	}
+}
+
+// reused is the outcome of a row answered by rem.
+func reused(rem Remembered) *Outcome {
 	return &Outcome{
 		Status:      StatusReused,
 		Result:      rem.Result,
@@ -56,23 +72,22 @@ func (r *run) lookup(it *item) (*Outcome, bool) {
 		Charged:     ChargedNo,
 		RequestID:   rem.RequestID,
 		AnsweredAt:  rem.AnsweredAt.UTC(),
-	}, true
+	}
 }
 
 // Claims (SPEC sections 1 and 11: several runs sharing one memory never
 // pay twice for a row within the reuse window). Before every attempt the
-// worker takes or renews the row's claim under the run's holder ID, then
-// looks the row up, and sends only when the claim is its own and the row
-// is still unanswered. (Claiming first and looking up after costs a
-// reused row a claim and an unclaim, but a sent row one lookup only: a
-// lookup before the claim would have to be repeated after it, since the
-// answer may be recorded in between.) While another run holds the row, the
-// worker waits, looking the row up every claimPollMin to claimPollMax
-// (jittered), until that run records the answer (the row is reused) or
-// its claim expires (the worker claims it and sends). A row that ends
-// without an answer to record is unclaimed; one whose answer is recorded
-// is unclaimed by Record. With ReuseWithin 0 nothing is claimed: every
-// row is paid for, as asked.
+// worker looks the row up; when no answer is reused it takes or renews
+// the row's claim under the run's holder ID and looks the row up once
+// more (an answer may have been recorded in between), and sends only when
+// the claim is its own and the row is still unanswered. A memory that is
+// a LookupClaimer does the look and the claim in one call. While another
+// run holds the row, the worker waits, looking again every claimPollMin to
+// claimPollMax (jittered), until that run records the answer (the row is
+// reused) or its claim expires (the worker claims it and sends). A row
+// that ends without an answer to record is unclaimed; one whose answer is
+// recorded is unclaimed by Record. With ReuseWithin 0 nothing is claimed:
+// every row is paid for, as asked.
 
 // The wait between looks at a row another run holds (variables so that
 // tests may shorten them).
@@ -105,6 +120,9 @@ func (r *run) recall(it *item) (*Outcome, bool) {
 	if m == nil || r.cfg.ReuseWithin <= 0 {
 		return nil, true
 	}
+	if lc, ok := m.(LookupClaimer); ok {
+		return r.lookupOrClaim(lc, it)
+	}
 	// An answer already remembered is reused without a claim: a claim
 	// guards only a row that no run has answered yet, so a rerun of a
 	// remembered list costs one lookup a row and no write.
@@ -131,14 +149,42 @@ func (r *run) recall(it *item) (*Outcome, bool) {
 		if got {
 			return nil, true
 		}
-		d := claimPollMin
-		if claimPollMax > claimPollMin {
-			d += mrand.N(claimPollMax - claimPollMin + 1)
-		}
-		if err := sleepCtx(r.stopCtx, d); err != nil || r.stopped() {
+		if err := sleepCtx(r.stopCtx, claimPoll()); err != nil || r.stopped() {
 			return nil, false
 		}
 	}
+}
+
+// lookupOrClaim is recall with a LookupClaimer: one call a row, which
+// reuses an answer or claims the row, and while another run holds it, the
+// same call again every claimPollMin to claimPollMax.
+func (r *run) lookupOrClaim(m LookupClaimer, it *item) (*Outcome, bool) {
+	for {
+		since := r.since()
+		rem, found, got, _, err := m.LookupOrClaim(r.stopCtx, it.mkey, r.cfg.Endpoint, since, r.reuses(since), r.holder, r.cfg.Now(), r.lease())
+		if err != nil {
+			r.memoryLost("look up or claim a row", err)
+			return nil, false
+		}
+		if found {
+			return reused(rem), true // a claim of this run is ended by process
+		}
+		if it.claimed = got; got {
+			return nil, true
+		}
+		if err := sleepCtx(r.stopCtx, claimPoll()); err != nil || r.stopped() {
+			return nil, false
+		}
+	}
+}
+
+// claimPoll is the wait before looking again at a row another run holds.
+func claimPoll() time.Duration {
+	d := claimPollMin
+	if claimPollMax > claimPollMin {
+		d += mrand.N(claimPollMax - claimPollMin + 1)
+	}
+	return d
 }
 
 // unclaim ends the row's claim when this run holds it: the row ends

@@ -68,7 +68,7 @@ type Store struct {
 	checkpointsDone chan struct{}
 }
 
-var _ batch.Memory = (*Store)(nil)
+var _ batch.LookupClaimer = (*Store)(nil)
 
 // DefaultPath is the database of SPEC section 11:
 // $XDG_STATE_HOME/bankcard4e/memory.db, or ~/.local/state/bankcard4e/memory.db
@@ -392,28 +392,30 @@ func (s *Store) Lookup(ctx context.Context, key batch.MemoryKey, endpoint string
 	var found bool
 	// On the writer's connection, whose page cache stays warm across its
 	// own commits (another connection's is dropped at each of them).
-	err := s.writes.read(ctx, func(w *writeConn) error {
-		r, found = batch.Remembered{Endpoint: endpoint}, false
-		var at int64
-		var charged string
-		err := w.lookup.QueryRowContext(context.Background(), key[:], endpoint, nanos(since)).Scan(&at, &r.Result, &r.Description, &charged, &r.RequestID)
-		if errors.Is(err, sql.ErrNoRows) {
-			return nil
-		}
-		if err != nil {
-			return err
-		}
-		r.Charged = batch.Charged(charged)
-		r.AnsweredAt = time.Unix(0, at).UTC()
-		found = true
-		return nil
+	err := s.writes.read(ctx, func(w *writeConn) (err error) {
+		r, found, err = w.lookupAnswer(key, endpoint, since)
+		return err
 	})
 	if err != nil {
 		return batch.Remembered{}, false, fmt.Errorf("memory %q: lookup: %w", s.path, err)
 	}
-	if !found {
+	return r, found, nil
+}
+
+// lookupAnswer is Lookup on the writer's connection.
+func (w *writeConn) lookupAnswer(key batch.MemoryKey, endpoint string, since time.Time) (batch.Remembered, bool, error) {
+	r := batch.Remembered{Endpoint: endpoint}
+	var at int64
+	var charged string
+	err := w.lookup.QueryRowContext(context.Background(), key[:], endpoint, nanos(since)).Scan(&at, &r.Result, &r.Description, &charged, &r.RequestID)
+	if errors.Is(err, sql.ErrNoRows) {
 		return batch.Remembered{}, false, nil
 	}
+	if err != nil {
+		return batch.Remembered{}, false, err
+	}
+	r.Charged = batch.Charged(charged)
+	r.AnsweredAt = time.Unix(0, at).UTC()
 	return r, true, nil
 }
 
@@ -449,37 +451,71 @@ func (s *Store) Record(ctx context.Context, key batch.MemoryKey, r batch.Remembe
 // run's clock). heldUntil is the claim's end: ours when ok, the other
 // holder's when not.
 func (s *Store) Claim(ctx context.Context, key batch.MemoryKey, endpoint, holder string, now time.Time, lease time.Duration) (bool, time.Time, error) {
-	if lease <= 0 || holder == "" || len(holder) > 64 {
-		return false, time.Time{}, fmt.Errorf("memory %q: claim: want a positive lease and a holder of 1 to 64 bytes", s.path)
+	if err := checkClaim(holder, lease); err != nil {
+		return false, time.Time{}, fmt.Errorf("memory %q: claim: %w", s.path, err)
 	}
 	var ok bool
 	var held time.Time
-	err := s.writes.do(ctx, func(w *writeConn) error {
-		until := now.Add(lease)
-		res, err := w.exec(w.claimTake, key[:], endpoint, holder, nanos(until), nanos(now))
-		if err != nil {
-			return err
-		}
-		n, err := res.RowsAffected()
-		if err != nil {
-			return err
-		}
-		if ok = n > 0; ok {
-			held = until.UTC()
-			return nil
-		}
-		// Another holder's, not ended: when does it end?
-		var other int64
-		if err := w.claimHeld.QueryRowContext(context.Background(), key[:], endpoint).Scan(&other); err != nil {
-			return err
-		}
-		held = time.Unix(0, other).UTC()
-		return nil
+	err := s.writes.do(ctx, func(w *writeConn) (err error) {
+		ok, held, err = w.claim(key, endpoint, holder, now, lease)
+		return err
 	})
 	if err != nil {
 		return false, time.Time{}, fmt.Errorf("memory %q: claim: %w", s.path, err)
 	}
 	return ok, held, nil
+}
+
+func checkClaim(holder string, lease time.Duration) error {
+	if lease <= 0 || holder == "" || len(holder) > 64 {
+		return errors.New("want a positive lease and a holder of 1 to 64 bytes")
+	}
+	return nil
+}
+
+// claim is Claim in the writer's transaction.
+func (w *writeConn) claim(key batch.MemoryKey, endpoint, holder string, now time.Time, lease time.Duration) (bool, time.Time, error) {
+	until := now.Add(lease)
+	res, err := w.exec(w.claimTake, key[:], endpoint, holder, nanos(until), nanos(now))
+	if err != nil {
+		return false, time.Time{}, err
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return false, time.Time{}, err
+	}
+	if n > 0 {
+		return true, until.UTC(), nil
+	}
+	// Another holder's, not ended: when does it end?
+	var other int64
+	if err := w.claimHeld.QueryRowContext(context.Background(), key[:], endpoint).Scan(&other); err != nil {
+		return false, time.Time{}, err
+	}
+	return false, time.Unix(0, other).UTC(), nil
+}
+
+// LookupOrClaim implements batch.LookupClaimer: the lookup and the claim
+// are one op of the writer, in one transaction.
+func (s *Store) LookupOrClaim(ctx context.Context, key batch.MemoryKey, endpoint string, since time.Time, reuse func(batch.Remembered) bool,
+	holder string, now time.Time, lease time.Duration) (r batch.Remembered, found, claimed bool, heldUntil time.Time, err error) {
+	if err := checkClaim(holder, lease); err != nil {
+		return batch.Remembered{}, false, false, time.Time{}, fmt.Errorf("memory %q: claim: %w", s.path, err)
+	}
+	err = s.writes.do(ctx, func(w *writeConn) error {
+		r, claimed, heldUntil = batch.Remembered{}, false, time.Time{}
+		var err error
+		if r, found, err = w.lookupAnswer(key, endpoint, since); err != nil || (found && reuse(r)) {
+			return err
+		}
+		r, found = batch.Remembered{}, false
+		claimed, heldUntil, err = w.claim(key, endpoint, holder, now, lease)
+		return err
+	})
+	if err != nil {
+		return batch.Remembered{}, false, false, time.Time{}, fmt.Errorf("memory %q: look up or claim: %w", s.path, err)
+	}
+	return r, found, claimed, heldUntil, nil
 }
 
 // Unclaim implements batch.Memory: it deletes the claim only while holder

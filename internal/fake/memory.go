@@ -119,6 +119,11 @@ func (m *Memory) Lookup(ctx context.Context, key batch.MemoryKey, endpoint strin
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	best, ok := m.lookupLocked(key, endpoint, since)
+	return best, ok, nil
+}
+
+func (m *Memory) lookupLocked(key batch.MemoryKey, endpoint string, since time.Time) (batch.Remembered, bool) {
 	var best batch.Remembered
 	ok := false
 	for _, r := range m.entries[key] {
@@ -129,7 +134,7 @@ func (m *Memory) Lookup(ctx context.Context, key batch.MemoryKey, endpoint strin
 			best, ok = r, true
 		}
 	}
-	return best, ok, nil
+	return best, ok
 }
 
 // Record stores r for key and ends every claim on key for r.Endpoint.
@@ -155,14 +160,44 @@ func (m *Memory) Claim(ctx context.Context, key batch.MemoryKey, endpoint, holde
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	ok, until := m.claimLocked(key, endpoint, holder, now, lease)
+	return ok, until, nil
+}
+
+func (m *Memory) claimLocked(key batch.MemoryKey, endpoint, holder string, now time.Time, lease time.Duration) (bool, time.Time) {
 	k := claimKey{key, endpoint}
 	if c, ok := m.claims[k]; ok && c.holder != holder && c.until.After(now) {
 		m.ops["claim refused"]++
-		return false, c.until, nil
+		return false, c.until
 	}
 	until := now.Add(lease)
 	m.claims[k] = claim{holder: holder, until: until}
-	return true, until, nil
+	return true, until
+}
+
+// LookupClaimer is a Memory with LookupOrClaim (batch.LookupClaimer), as
+// the SQLite store has; its calls are counted as "lookup or claim".
+type LookupClaimer struct{ *Memory }
+
+var _ batch.LookupClaimer = LookupClaimer{}
+
+// LookupOrClaim looks key up and, unless reuse takes what it found,
+// claims it, under one lock.
+func (c LookupClaimer) LookupOrClaim(ctx context.Context, key batch.MemoryKey, endpoint string, since time.Time, reuse func(batch.Remembered) bool,
+	holder string, now time.Time, lease time.Duration) (batch.Remembered, bool, bool, time.Time, error) {
+	if err := c.begin(ctx, "lookup or claim"); err != nil {
+		return batch.Remembered{}, false, false, time.Time{}, err
+	}
+	if holder == "" || lease <= 0 {
+		return batch.Remembered{}, false, false, time.Time{}, errors.New("fake memory: claim needs a holder and a positive lease")
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if r, ok := c.lookupLocked(key, endpoint, since); ok && reuse(r) {
+		return r, true, false, time.Time{}, nil
+	}
+	ok, until := c.claimLocked(key, endpoint, holder, now, lease)
+	return batch.Remembered{}, false, ok, until, nil
 }
 
 // Unclaim ends holder's claim on key for endpoint, if it is holder's.
