@@ -106,9 +106,9 @@ func checkInput(input string, o reader.Options, answered func(batch.Fields) (boo
 	var ad *asyncDigest
 	var stop chan struct{}
 	if strings.EqualFold(filepath.Ext(input), ".csv") {
-		// Open reads every byte of a CSV file once for its encoding: the
-		// fingerprint hashes those bytes, on another core, rather than
-		// reading the file again.
+		// The reader reads every byte of a CSV file once (for its
+		// encoding, or its rows): the fingerprint hashes those bytes, on
+		// another core, rather than reading the file again.
 		ad = newAsyncDigest()
 		defer ad.close()
 		if o.Digest != nil {
@@ -132,10 +132,10 @@ func checkInput(input string, o reader.Options, answered func(batch.Fields) (boo
 		return nil, err
 	}
 	defer r.Close()
-	if ad != nil {
-		ad.close() // Open has fed it the whole file
-	}
 	rep, err := countInput(r, input, answered)
+	if ad != nil {
+		ad.close() // the reader has fed it the whole file, once it read every row
+	}
 	d := <-fp
 	if err != nil {
 		return nil, err
@@ -154,7 +154,8 @@ type asyncDigest struct {
 	chunks chan []byte
 	free   chan []byte // hashed chunks, for their buffers to be reused
 	out    chan digest
-	once   sync.Once
+	mu     sync.Mutex // held to send on chunks, or to close it
+	closed bool
 }
 
 func newAsyncDigest() *asyncDigest {
@@ -180,12 +181,28 @@ func (d *asyncDigest) Write(p []byte) (int, error) {
 	case b = <-d.free:
 	default:
 	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.closed {
+		// A read ahead that goes on after the rows' reader failed: the
+		// fingerprint is not used then.
+		return 0, errDigestClosed
+	}
 	d.chunks <- append(b[:0], p...)
 	return len(p), nil
 }
 
+var errDigestClosed = errors.New("fingerprint already taken")
+
 // close ends the input; calling it again does nothing.
-func (d *asyncDigest) close() { d.once.Do(func() { close(d.chunks) }) }
+func (d *asyncDigest) close() {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if !d.closed {
+		d.closed = true
+		close(d.chunks)
+	}
+}
 
 // digest is the outcome of fingerprint.
 type digest struct {

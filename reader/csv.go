@@ -56,7 +56,9 @@ const sniffSize = 64 << 10
 // and tab with which the header line (row headerRow, or the first of the
 // first ten non-empty lines that m recognises) splits into the most
 // recognised columns. When digest is set, it receives the whole file
-// (for the input's fingerprint) during the same open.
+// (for the input's fingerprint): during the open, or, when the file is
+// read as UTF-8 from its first bytes (utf8Text), as the rows are read, and
+// whole once Next has returned io.EOF.
 func openCSV(path string, m matcher, headerRow int, digest io.Writer) (*csvTable, error) {
 	f, err := os.Open(path)
 	if err != nil {
@@ -90,6 +92,16 @@ func newCSVTable(f *os.File, m matcher, headerRow int, digest io.Writer) (*csvTa
 		br.Discard(3)
 		head = head[3:]
 		t.strict = true
+	} else if utf8Text(head) {
+		// The first bytes are UTF-8 with characters beyond ASCII, which
+		// GB18030 text almost never is: the file is read as UTF-8 without
+		// a pass of its own, each byte checked as the rows are read (a
+		// byte that is not UTF-8 further on stops the read, naming it),
+		// and fingerprinted then.
+		src = &utf8Checker{r: br}
+		if digest != nil {
+			src = &utf8Checker{r: io.TeeReader(br, digest)}
+		}
 	} else {
 		var scan io.Reader = br
 		if digest != nil {
@@ -217,6 +229,99 @@ func blankWithAnyDelimiter(rec []string) bool {
 		}
 	}
 	return true
+}
+
+// utf8Text reports whether head, the file's first sniffSize bytes, is
+// valid UTF-8 (but for a character cut at its end) and holds a character
+// beyond ASCII.
+func utf8Text(head []byte) bool {
+	ascii := true
+	for _, b := range head {
+		if b >= utf8.RuneSelf {
+			ascii = false
+			break
+		}
+	}
+	if ascii {
+		return false
+	}
+	end := len(head)
+	for k := 1; k <= 3 && k <= len(head); k++ {
+		if utf8.RuneStart(head[len(head)-k]) {
+			if !utf8.FullRune(head[len(head)-k:]) {
+				end = len(head) - k
+			}
+			break
+		}
+	}
+	return utf8.Valid(head[:end])
+}
+
+// errMixedEncoding is the error of a file that began as UTF-8 and holds a
+// byte further on that is not.
+type errMixedEncoding struct{ offset int64 }
+
+func (e *errMixedEncoding) Error() string {
+	return fmt.Sprintf("byte %d is not UTF-8, though the file before it is: it mixes encodings; save it again as \"CSV UTF-8 (Comma delimited)\"", e.offset+1)
+}
+
+// utf8Checker passes r's bytes on while they are valid UTF-8; at the first
+// that is not, it passes on the bytes before it and then fails with
+// errMixedEncoding.
+type utf8Checker struct {
+	r     io.Reader
+	off   int64   // bytes passed on
+	carry [3]byte // the start of a character cut by the last read
+	nc    int
+	err   error
+}
+
+func (c *utf8Checker) Read(p []byte) (int, error) {
+	if c.err != nil {
+		return 0, c.err
+	}
+	if len(p) < utf8.UTFMax {
+		return 0, io.ErrShortBuffer // never: the scanner reads in chunks
+	}
+	copy(p, c.carry[:c.nc])
+	n, err := c.r.Read(p[c.nc:])
+	n += c.nc
+	end := n
+	if err == nil {
+		// Keep up to 3 bytes of a character cut by the read's end.
+		for k := 1; k <= 3 && k <= n; k++ {
+			if utf8.RuneStart(p[n-k]) {
+				if !utf8.FullRune(p[n-k : n]) {
+					end = n - k
+				}
+				break
+			}
+		}
+	}
+	if bad := invalidAt(p[:end]); bad >= 0 {
+		c.err = &errMixedEncoding{offset: c.off + int64(bad)}
+		c.off += int64(bad)
+		return bad, c.err
+	}
+	c.nc = copy(c.carry[:], p[end:n]) // none at the end of the file: it was checked whole
+	c.off += int64(end)
+	return end, err
+}
+
+// invalidAt is the offset of the first byte of b that starts no valid
+// UTF-8 character, or -1.
+func invalidAt(b []byte) int {
+	if utf8.Valid(b) {
+		return -1
+	}
+	for i := 0; i < len(b); {
+		r, size := utf8.DecodeRune(b[i:])
+		if r == utf8.RuneError && size <= 1 {
+			return i
+		}
+		i += size
+	}
+	return -1
 }
 
 // isUTF8 reports whether the whole of r is valid UTF-8. It stops at the first

@@ -2,6 +2,7 @@ package reader
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"strings"
 	"testing"
@@ -49,6 +50,48 @@ func TestCSVEncodings(t *testing.T) {
 			}
 			if rows[0].Fields != goodFields || rows[0].Cells[4] != "老客户" || rows[0].Problem != nil {
 				t.Errorf("row = %+v", rows[0])
+			}
+		})
+	}
+}
+
+// A file read as UTF-8 from its first bytes that holds a byte further on
+// that is not UTF-8 (GBK text appended to a UTF-8 list) is refused at that
+// byte, after the rows before it, never read as something else; so is one
+// that ends inside a character.
+func TestCSVMixedEncodingRefused(t *testing.T) {
+	const header = "姓名,银行卡号,手机号,身份证号\n"
+	const row = "张伟,6222023416721109,16689915737,110101198503129492\n"
+	utf := header + strings.Repeat(row, 2000) // past the 64 KiB the open looks at
+	for name, data := range map[string][]byte{
+		"gbk after utf-8":      append([]byte(utf), gbk(t, row)...),
+		"cut at the end":       append([]byte(utf), "张"[:2]...),
+		"cut before a row end": append(append([]byte(utf), "张"[:2]...), ",1\n"...),
+	} {
+		t.Run(name, func(t *testing.T) {
+			r, err := Open(writeFile(t, "in.csv", data), Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer r.Close()
+			rows := 0
+			for {
+				row, err := r.Next()
+				if err == nil {
+					if row.Problem != nil {
+						t.Fatalf("row %d: %v", row.Line, row.Problem)
+					}
+					rows++
+					continue
+				}
+				want := fmt.Sprintf("byte %d is not UTF-8", len(utf)+1)
+				if !strings.Contains(err.Error(), want) || !strings.Contains(err.Error(), "in.csv") {
+					t.Errorf("Next = %v, want an error naming in.csv and %q", err, want)
+				}
+				break
+			}
+			if rows != 2000 {
+				t.Errorf("%d rows before the error, want 2000", rows)
 			}
 		})
 	}

@@ -27,6 +27,15 @@ type csvScanner struct {
 	eof  bool
 	err  error // src's error other than io.EOF, after the bytes before it
 
+	recAt int // where in buf the last record returned by record began
+
+	// chunk is a copy of buf[chunkAt:chunkAt+len(chunk)], made once for
+	// the records in it: their fields are substrings of it, one allocation
+	// for many rows rather than one a row. (A field keeps its chunk, some
+	// 128 KiB, alive while it lives.)
+	chunk   string
+	chunkAt int
+
 	line      int      // lines read so far
 	fields    []string // the last record, reused
 	firstLine int      // line the last record's first field starts on
@@ -50,6 +59,7 @@ func (s *csvScanner) fill(keep int) int {
 	moved := keep
 	n := copy(s.buf, s.buf[keep:s.w])
 	s.r -= moved
+	s.chunkAt -= moved
 	s.w = n
 	if len(s.buf)-s.w < scanChunk {
 		b := make([]byte, 2*len(s.buf))
@@ -133,7 +143,7 @@ func (s *csvScanner) record() (rec []byte, quotes bool, err error) {
 			if nl-s.r > s.limit {
 				return nil, false, &recordTooLarge{line: s.line + 1}
 			}
-			rec = s.buf[s.r : nl+1]
+			rec, s.recAt = s.buf[s.r:nl+1], s.r
 			s.r = nl + 1
 			return rec, quotes, nil
 		}
@@ -147,7 +157,7 @@ func (s *csvScanner) record() (rec []byte, quotes bool, err error) {
 			if s.r == s.w {
 				return nil, false, io.EOF
 			}
-			rec = s.buf[s.r:s.w]
+			rec, s.recAt = s.buf[s.r:s.w], s.r
 			s.r = s.w
 			return rec, quotes, nil
 		}
@@ -184,7 +194,7 @@ func (s *csvScanner) Read() ([]string, error) {
 		if len(line) == 0 {
 			continue
 		}
-		str := string(line)
+		str := s.text(s.recAt, len(line))
 		s.fields = s.fields[:0]
 		for {
 			k := bytes.IndexByte(line, s.comma)
@@ -198,6 +208,15 @@ func (s *csvScanner) Read() ([]string, error) {
 		s.firstLine, s.lastLine = s.line, s.line
 		return s.fields, nil
 	}
+}
+
+// text is buf[at:at+n] as a string: a substring of the chunk when it holds
+// those bytes, else of a new chunk of every byte read from at on.
+func (s *csvScanner) text(at, n int) string {
+	if at < s.chunkAt || at+n > s.chunkAt+len(s.chunk) {
+		s.chunk, s.chunkAt = string(s.buf[at:s.w]), at
+	}
+	return s.chunk[at-s.chunkAt : at-s.chunkAt+n]
 }
 
 // errSplitRecord: encoding/csv read a record with quotes as more than one

@@ -32,9 +32,10 @@ type Options struct {
 	HeaderRow  int               // the header is this 1-based row of the file or sheet (--header-row); 0 searches the first 10 non-empty rows
 	Now        func() time.Time  // "today" for the birth-date check; nil means time.Now
 	// Digest, when set, receives every byte of a CSV input once, as the
-	// reader's first scan reads it: the caller fingerprints the file
-	// without opening it again. (An .xlsx input is read out of order and
-	// feeds nothing.)
+	// reader reads it: the caller fingerprints the file without opening it
+	// again. It has the whole file once Next has returned io.EOF (some of
+	// it, or all, already when Open returns). (An .xlsx input is read out
+	// of order and feeds nothing.)
 	Digest io.Writer
 }
 

@@ -6,7 +6,6 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -30,7 +29,7 @@ func rate(ctx context.Context, o options) error {
 	// what the limiter's margin must cover.
 	arrived := make([]atomic.Int64, o.rows)
 	inject := func(f batch.Fields, _ int) *simulator.Injection {
-		if i, err := strconv.Atoi(f.BankCard[4:]); err == nil && i < len(arrived) {
+		if i, err := rowOf(f); err == nil && i < len(arrived) {
 			arrived[i].CompareAndSwap(0, time.Now().UnixNano())
 		}
 		return nil
