@@ -7,7 +7,7 @@
 # of the shared-account run, 600), OWN_ROWS (rows of the own-cost benchmark,
 # 100000 or ROWS if smaller), SERIES (the smaller row counts of the verify
 # memory series, "100000 300000", each below ROWS), REPEAT (runs of the
-# check CSV timing; the fastest counts, 3), SLOW_REPEAT (runs of the check
+# check CSV timing; the fastest counts, 5), SLOW_REPEAT (runs of the check
 # XLSX and writer timings, 2), BOMB_MB (make bombs' payload, 4096),
 # VERIFY_MEMORY (the verify runs with the SQLite memory, true; with it on,
 # a 1,000,000-row run takes 11 minutes or more, see BENCHMARKS.md), SKIP
@@ -34,7 +34,7 @@ RATE_ROWS=${RATE_ROWS:-2000}
 SHARED_ROWS=${SHARED_ROWS:-600}
 OWN_ROWS=${OWN_ROWS:-$(( ROWS < 100000 ? ROWS : 100000 ))}
 SERIES=${SERIES:-100000 300000}
-REPEAT=${REPEAT:-3}
+REPEAT=${REPEAT:-5}
 SLOW_REPEAT=${SLOW_REPEAT:-2}
 BOMB_MB=${BOMB_MB:-4096}
 VERIFY_MEMORY=${VERIFY_MEMORY:-true}
