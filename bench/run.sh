@@ -9,8 +9,8 @@
 # memory series, "100000 300000", each below ROWS), REPEAT (runs of the
 # check CSV timing; the fastest counts, 5), SLOW_REPEAT (runs of the check
 # XLSX and writer timings, 2), BOMB_MB (make bombs' payload, 4096),
-# VERIFY_MEMORY (the verify runs with the SQLite memory, true; with it on,
-# a 1,000,000-row run takes 11 minutes or more, see BENCHMARKS.md), SKIP
+# VERIFY_MEMORY (the verify runs with the SQLite memory, true; the
+# 1,000,000-row runs then take about 10 minutes side by side), SKIP
 # (space-separated names to skip: check writer rate rate_hog shared
 # shared_latency owncost pipe extras verify crash bombs; default "pipe", the
 # own cost over in-memory pipes).
