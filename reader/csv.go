@@ -245,16 +245,22 @@ func utf8Text(head []byte) bool {
 	if ascii {
 		return false
 	}
-	end := len(head)
-	for k := 1; k <= 3 && k <= len(head); k++ {
-		if utf8.RuneStart(head[len(head)-k]) {
-			if !utf8.FullRune(head[len(head)-k:]) {
-				end = len(head) - k
+	return utf8.Valid(head[:wholeRunes(head)])
+}
+
+// wholeRunes is len(b) less the start of a character cut by b's end (up
+// to 3 bytes), if any.
+func wholeRunes(b []byte) int {
+	n := len(b)
+	for k := 1; k <= 3 && k <= n; k++ {
+		if utf8.RuneStart(b[n-k]) {
+			if !utf8.FullRune(b[n-k:]) {
+				return n - k
 			}
 			break
 		}
 	}
-	return utf8.Valid(head[:end])
+	return n
 }
 
 // errMixedEncoding is the error of a file that began as UTF-8 and holds a
@@ -288,15 +294,7 @@ func (c *utf8Checker) Read(p []byte) (int, error) {
 	n += c.nc
 	end := n
 	if err == nil {
-		// Keep up to 3 bytes of a character cut by the read's end.
-		for k := 1; k <= 3 && k <= n; k++ {
-			if utf8.RuneStart(p[n-k]) {
-				if !utf8.FullRune(p[n-k : n]) {
-					end = n - k
-				}
-				break
-			}
-		}
+		end = wholeRunes(p[:n]) // keep a character cut by the read's end
 	}
 	if bad := invalidAt(p[:end]); bad >= 0 {
 		c.err = &errMixedEncoding{offset: c.off + int64(bad)}
@@ -334,15 +332,7 @@ func isUTF8(r io.Reader) (bool, error) {
 		n += carry
 		end := n
 		if err == nil {
-			// Keep up to 3 bytes of a rune cut by the chunk boundary.
-			for k := 1; k <= 3 && k <= n; k++ {
-				if utf8.RuneStart(buf[n-k]) {
-					if !utf8.FullRune(buf[n-k : n]) {
-						end = n - k
-					}
-					break
-				}
-			}
+			end = wholeRunes(buf[:n]) // keep a rune cut by the chunk boundary
 		}
 		if !utf8.Valid(buf[:end]) {
 			return false, nil
