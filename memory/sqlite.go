@@ -536,8 +536,8 @@ func (s *Store) Unclaim(ctx context.Context, key batch.MemoryKey, endpoint, hold
 // its first statement: two processes cannot both see a count under max.
 // Counts that left the window are not counted, and are deleted now and
 // then (writeConn.expireCards).
-func (s *Store) ReserveCard(ctx context.Context, card batch.MemoryKey, now time.Time, max int) (batch.CardReservation, error) {
-	if max <= 0 {
+func (s *Store) ReserveCard(ctx context.Context, card batch.MemoryKey, now time.Time, limit int) (batch.CardReservation, error) {
+	if limit <= 0 {
 		return batch.CardReservation{OK: true}, nil
 	}
 	at := nanos(now)
@@ -548,13 +548,13 @@ func (s *Store) ReserveCard(ctx context.Context, card batch.MemoryKey, now time.
 	start := nanos(now.Add(-Window))
 	var res batch.CardReservation
 	err = s.writes.do(ctx, func(w *writeConn) error {
-		w.latest = max64(w.latest, at)
+		w.latest = max(w.latest, at)
 		var n int
 		var oldest sql.NullInt64
 		if err := w.cardCount.QueryRowContext(context.Background(), card[:], start).Scan(&n, &oldest); err != nil {
 			return err
 		}
-		if n >= max {
+		if n >= limit {
 			res = batch.CardReservation{Next: time.Unix(0, oldest.Int64).Add(Window).UTC()}
 			return nil
 		}
@@ -581,13 +581,6 @@ func cardID(at int64) (string, error) {
 		return "", err
 	}
 	return hex.EncodeToString(b[:]), nil
-}
-
-func max64(a, b int64) int64 {
-	if a > b {
-		return a
-	}
-	return b
 }
 
 // ReleaseCard implements batch.Memory. Releasing an unknown or already

@@ -228,8 +228,7 @@ const gatherRounds = 8
 // gather lets the goroutines that are about to hand the writer an op do
 // so before it begins a batch: it yields the processor, again while the
 // queue grows, up to gatherRounds times. One batch then holds what would
-// otherwise be several, each paying for its own commit; on 2 cores this
-// halved the writer's time a row (BENCHMARKS.md).
+// otherwise be several, each paying for its own commit.
 func (q *writer) gather() {
 	for range gatherRounds {
 		n := len(q.ops)

@@ -175,4 +175,10 @@ func TestWriteAfterClose(t *testing.T) {
 	if err := s.Record(context.Background(), key(1), answer(1)); !errors.Is(err, errClosed) {
 		t.Errorf("Record after Close: %v", err)
 	}
+	if _, _, err := s.Lookup(context.Background(), key(1), epA, time.Time{}); !errors.Is(err, errClosed) {
+		t.Errorf("Lookup after Close: %v", err)
+	}
+	if err := s.Close(); err != nil {
+		t.Errorf("second Close: %v", err)
+	}
 }

@@ -1,11 +1,14 @@
 package reader
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"strings"
 	"testing"
+	"testing/iotest"
 
 	"github.com/google/go-cmp/cmp"
 	"golang.org/x/text/encoding/simplifiedchinese"
@@ -415,6 +418,50 @@ func TestCSVLineWithAnotherDelimiter(t *testing.T) {
 				if Category(p) != p.Field+": another delimiter" {
 					t.Errorf("category %q", Category(p))
 				}
+			}
+		})
+	}
+}
+
+// utf8Checker passes valid UTF-8 through unchanged however its source cuts
+// the characters, and stops at the first byte that is not UTF-8, having
+// passed on exactly the bytes before it.
+func TestUTF8Checker(t *testing.T) {
+	valid := []byte(strings.Repeat("张伟,a€😀\n", 300))
+	readAll := func(src io.Reader) ([]byte, error) {
+		var out []byte
+		buf := make([]byte, 7) // the checker's smallest reads cut characters too
+		c := &utf8Checker{r: src}
+		for {
+			n, err := c.Read(buf)
+			out = append(out, buf[:n]...)
+			if err == io.EOF {
+				return out, nil
+			}
+			if err != nil {
+				return out, err
+			}
+		}
+	}
+	for name, src := range map[string]func([]byte) io.Reader{
+		"one byte a read": func(b []byte) io.Reader { return iotest.OneByteReader(bytes.NewReader(b)) },
+		"half reads":      func(b []byte) io.Reader { return iotest.HalfReader(bytes.NewReader(b)) },
+		"whole":           func(b []byte) io.Reader { return bytes.NewReader(b) },
+	} {
+		t.Run(name, func(t *testing.T) {
+			got, err := readAll(src(valid))
+			if err != nil || !bytes.Equal(got, valid) {
+				t.Fatalf("valid text: %d of %d bytes, %v", len(got), len(valid), err)
+			}
+			bad := append(append([]byte{}, valid...), 0xd5, 0xc5, '\n') // 张 in GBK
+			got, err = readAll(src(bad))
+			var mixed *errMixedEncoding
+			if !errors.As(err, &mixed) || mixed.offset != int64(len(valid)) || !bytes.Equal(got, valid) {
+				t.Errorf("GBK after UTF-8: %d bytes passed, %v; want %d and the byte at %d named", len(got), err, len(valid), len(valid))
+			}
+			cut := append(append([]byte{}, valid...), "张"[:2]...)
+			if _, err := readAll(src(cut)); !errors.As(err, &mixed) || mixed.offset != int64(len(valid)) {
+				t.Errorf("a character cut by the end of the file: %v", err)
 			}
 		})
 	}
