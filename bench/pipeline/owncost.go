@@ -37,11 +37,7 @@ const (
 // --simulate --qps sets both), the output -outext, and with -heapprofile a
 // heap profile written once 95% of the rows are done.
 func ownCost(ctx context.Context, o options) error {
-	sim, err := simulator.New(simulator.Config{QPS: o.qps})
-	if err != nil {
-		return err
-	}
-	svc, err := startService(sim, o.transport)
+	svc, err := serve(simulator.Config{QPS: o.qps}, o.transport)
 	if err != nil {
 		return err
 	}
@@ -89,7 +85,7 @@ func ownCost(ctx context.Context, o options) error {
 	elapsed := time.Since(start)
 	u1, s1 := cpuTime()
 	cpu := (u1 - u0) + (s1 - s0)
-	st := sim.Stats()
+	st := svc.sim.Stats()
 	fmt.Printf("mode=%s transport=%s memory=%t out=%s qps=%g rows=%d verified=%d invalid=%d reused=%d deferred=%d errors=%d calls=%d workers=%d exit=%d "+
 		"elapsed_s=%.3f rows_per_s=%.1f cpu_s=%.3f user_s=%.3f sys_s=%.3f cpu_us_per_row=%.1f sim_requests=%d throttled=%d maxrss_mb=%.1f heap_profile_at=%d\n",
 		o.mode, o.transport, o.memory, ext, o.qps, rep.Rows, rep.Verified, rep.Invalid, rep.Reused, rep.Deferred, rep.Errors, rep.Calls, rep.Workers, rep.ExitCode,

@@ -34,11 +34,7 @@ func rate(ctx context.Context, o options) error {
 		}
 		return nil
 	}
-	sim, err := simulator.New(simulator.Config{QPS: o.qps, LatencyMin: o.latMin, LatencyMax: o.latMax, Seed: 1, Inject: inject})
-	if err != nil {
-		return err
-	}
-	svc, err := startService(sim, o.transport)
+	svc, err := serve(simulator.Config{QPS: o.qps, LatencyMin: o.latMin, LatencyMax: o.latMax, Seed: 1, Inject: inject}, o.transport)
 	if err != nil {
 		return err
 	}
@@ -86,7 +82,7 @@ func rate(ctx context.Context, o options) error {
 	slices.Sort(wlags)
 	slices.Sort(alags)
 	fmt.Printf("write_lag_p99_ms=%.3f write_lag_max_ms=%.3f wire_lag_p99_ms=%.3f wire_lag_max_ms=%.3f ", quantile(wlags, 0.99), quantile(wlags, 1), quantile(alags, 0.99), quantile(alags, 1))
-	st := sim.Stats()
+	st := svc.sim.Stats()
 	waits := jt.waits()
 	fmt.Printf("lag_p50_ms=%.3f lag_p99_ms=%.3f lag_max_ms=%.3f journal_wait_p50_ms=%.3f journal_wait_p99_ms=%.3f journal_wait_max_ms=%.3f ",
 		quantile(lags, 0.5), quantile(lags, 0.99), quantile(lags, 1), quantile(waits, 0.5), quantile(waits, 0.99), quantile(waits, 1))

@@ -108,16 +108,22 @@ type pipeAddr struct{}
 func (pipeAddr) Network() string { return "pipe" }
 func (pipeAddr) String() string  { return "pipe" }
 
+// serve makes a simulator of cfg and serves it over transport, as
+// startService does.
+func serve(cfg simulator.Config, transport string) (*service, error) {
+	sim, err := simulator.New(cfg)
+	if err != nil {
+		return nil, err
+	}
+	return startService(sim, transport)
+}
+
 // unthrottled is a simulator with no rate limit and no latency, served over
 // transport: the service of the own-cost benchmarks.
 func unthrottled(transport string) (*simulator.Simulator, *service, error) {
-	sim, err := simulator.New(simulator.Config{})
+	svc, err := serve(simulator.Config{}, transport)
 	if err != nil {
 		return nil, nil, err
 	}
-	svc, err := startService(sim, transport)
-	if err != nil {
-		return nil, nil, err
-	}
-	return sim, svc, nil
+	return svc.sim, svc, nil
 }

@@ -21,11 +21,7 @@ import (
 // and distinct rows. It prints the exit code, the rows a second over the
 // whole run, and the throttled answers against the calls.
 func sharedAccount(ctx context.Context, o options) error {
-	sim, err := simulator.New(simulator.Config{QPS: o.simQPS, LatencyMin: o.latMin, LatencyMax: o.latMax, Seed: 1})
-	if err != nil {
-		return err
-	}
-	svc, err := startService(sim, o.transport)
+	svc, err := serve(simulator.Config{QPS: o.simQPS, LatencyMin: o.latMin, LatencyMax: o.latMax, Seed: 1}, o.transport)
 	if err != nil {
 		return err
 	}
@@ -54,7 +50,7 @@ func sharedAccount(ctx context.Context, o options) error {
 	if err != nil {
 		return fmt.Errorf("run: %w", err)
 	}
-	st := sim.Stats()
+	st := svc.sim.Stats()
 	rate := float64(rep.Verified) / elapsed.Seconds()
 	fmt.Printf("mode=shared latency=%v–%v rows=%d verified=%d errors=%d exit=%d aborted=%t qps=%g sim_qps=%g workers=%d elapsed_s=%.3f rate_rows=%.3f rate_ratio=%.4f "+
 		"sim_requests=%d throttled=%d throttled_ratio=%.4f pace_cuts=%d lowest_qps=%.2f max_in_window=%d\n",
