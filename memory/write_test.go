@@ -3,6 +3,8 @@ package memory
 import (
 	"context"
 	"errors"
+	"os"
+	"path/filepath"
 	"sync"
 	"testing"
 	"time"
@@ -180,5 +182,35 @@ func TestWriteAfterClose(t *testing.T) {
 	}
 	if err := s.Close(); err != nil {
 		t.Errorf("second Close: %v", err)
+	}
+}
+
+// The WAL is copied into the database file beside the writer, well before
+// the writer's own limit (walLimit pages) would make it do so: the
+// database file grows while the writer does nothing.
+func TestCheckpointsBesideTheWriter(t *testing.T) {
+	dir := t.TempDir()
+	s := openTest(t, dir)
+	db := filepath.Join(dir, "memory.db")
+	size := func() int64 {
+		t.Helper()
+		fi, err := os.Stat(db)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return fi.Size()
+	}
+	before := size()
+	for i := range 2000 { // some hundreds of pages: far under walLimit
+		if err := s.Record(context.Background(), key(i), answer(i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	deadline := time.Now().Add(40 * checkpointEvery)
+	for size() == before {
+		if time.Now().After(deadline) {
+			t.Fatalf("the database file is still %d bytes %v after 2,000 answers: no checkpoint beside the writer", before, 40*checkpointEvery)
+		}
+		time.Sleep(checkpointEvery / 5)
 	}
 }
