@@ -194,14 +194,17 @@ func (l *limiter) Start(ctx context.Context) (start, error) {
 	}
 }
 
-// Wrote moves start st to t, when its request was written whole, if that
-// is later: a request the scheduler held between the stamp and the wire
-// then holds the next starts back as it should. Later starts never
-// overtake a moved one in the ring, so the check stays on the safe side.
-func (l *limiter) Wrote(st start, t time.Time) {
+// Wrote moves start st to t, when bytes of its request reached the
+// connection, if that is later: a request the scheduler held between the
+// stamp and the wire then holds the next starts back as it should. It may
+// be called for each write of the request; st follows the moves. Later
+// starts never overtake a moved one in the ring, so the check stays on the
+// safe side.
+func (l *limiter) Wrote(st *start, t time.Time) {
 	l.mu.Lock()
 	if st.i >= 0 && st.i < len(l.ring) && l.ring[st.i].Equal(st.at) && t.After(st.at) {
 		l.ring[st.i] = t
+		st.at = t
 	}
 	l.mu.Unlock()
 }

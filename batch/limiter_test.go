@@ -295,11 +295,17 @@ func TestLimiterWroteMovesStart(t *testing.T) {
 	for range 3 {
 		take(t, l)
 	}
-	l.Wrote(first, wrote)
+	stale := first
+	l.Wrote(&first, wrote.Add(-100*time.Millisecond))
+	l.Wrote(&first, wrote) // a second write of the same request moves it on
+	if !first.at.Equal(wrote) {
+		t.Errorf("the start is at %v after two writes, want the second, %v", first.at, wrote)
+	}
 	if got := take(t, l); got.Before(wrote.Add(time.Second + windowMargin)) {
 		t.Errorf("fifth start %v after the first was written, want at least the window", got.Sub(wrote))
 	}
-	l.Wrote(first, c.Now()) // the entry was reused: no effect
+	l.Wrote(&first, c.Now()) // the entry was reused: no effect
+	l.Wrote(&stale, c.Now())
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	for _, s := range l.ring {

@@ -8,7 +8,6 @@ import (
 	"io"
 	"math"
 	"math/rand/v2"
-	"net/http/httptrace"
 	"sort"
 	"strconv"
 	"sync"
@@ -432,11 +431,11 @@ func (r *run) process(it *item) Outcome {
 //
 // The stamp is taken here, not inside the verifier, so the guard holds for
 // any Verifier; and it comes after the journal's fsync, so the disk's
-// latency is not in the margin. A Verifier that sends HTTP with ctx (as
-// verifier.Client does) also reports, through httptrace, when the request
-// was written whole, and the start moves there: a request the scheduler
-// held back between the stamp and the wire is corrected before the start
-// n places later is checked.
+// latency is not in the margin. A Verifier that sends over a connection
+// (as verifier.Client does) also reports, through WrittenFunc(ctx), when
+// each write of the request to the connection ended, and the start moves
+// there: a request the scheduler held back between the stamp and the wire
+// is corrected before the start n places later is checked.
 func (r *run) startAttempt(row, n int) (ctx context.Context, started time.Time, ok bool) {
 	if r.stopped() {
 		return nil, time.Time{}, false
@@ -472,14 +471,9 @@ func (r *run) startAttempt(row, n int) (ctx context.Context, started time.Time, 
 	// callCtx: the guard waits at most one window, and a journaled
 	// attempt is sent.
 	st, _ := r.lim.Start(r.callCtx)
-	ctx = httptrace.WithClientTrace(r.callCtx, &httptrace.ClientTrace{
-		WroteRequest: func(i httptrace.WroteRequestInfo) {
-			if i.Err == nil {
-				r.lim.Wrote(st, time.Now())
-			}
-		},
-	})
-	return ctx, st.at, true
+	started = st.at
+	ctx = WithWritten(r.callCtx, func(t time.Time) { r.lim.Wrote(&st, t) })
+	return ctx, started, true
 }
 
 func verified(a Answer) Outcome {

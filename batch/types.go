@@ -132,9 +132,27 @@ func (a Answer) ErrorText() string {
 // Verify blocks until the service answers, the attempt fails, or ctx is done
 // (then the answer is ClassLost if the request had been written, ClassRetry
 // if not). It never returns a Go error: every failure is an Answer. It is
-// safe for concurrent use.
+// safe for concurrent use. A Verifier that sends over a connection calls
+// the function WrittenFunc(ctx) gives, when there is one, right after each
+// write of the request's bytes to the connection returns: the run's rate
+// guard counts a start from when its request went out.
 type Verifier interface {
 	Verify(ctx context.Context, f Fields) Answer
+}
+
+// writtenKey is the context key of WithWritten.
+type writtenKey struct{}
+
+// WithWritten returns ctx carrying f, for a Verifier to call with the
+// time each write of the attempt's request to the connection ended.
+func WithWritten(ctx context.Context, f func(time.Time)) context.Context {
+	return context.WithValue(ctx, writtenKey{}, f)
+}
+
+// WrittenFunc is the function WithWritten put in ctx, or nil.
+func WrittenFunc(ctx context.Context) func(time.Time) {
+	f, _ := ctx.Value(writtenKey{}).(func(time.Time))
+	return f
 }
 
 // Status is the Status column of a row.

@@ -104,7 +104,7 @@ func New(cfg Config) (*Client, error) {
 		rt = NewTransport()
 	}
 	c.http = &http.Client{
-		Transport: rt,
+		Transport: withWireConns(rt),
 		// A redirect would send the call again: never follow one.
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 	}

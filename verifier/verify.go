@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"sync/atomic"
+	"time"
 	"unicode/utf8"
 
 	"github.com/bankcard4e/bankcard4e/batch"
@@ -43,7 +44,7 @@ type answer struct {
 // The progress of one attempt on the wire, as httptrace reports it.
 const (
 	wireNone      int32 = iota // no connection yet: nothing sent
-	wireConn                   // a connection, the request maybe partly written
+	wireGotConn                // a connection, the request maybe partly written
 	wireWriteFail              // the request could not be written whole: the service cannot act on it
 	wireWritten                // the request was written whole
 )
@@ -78,8 +79,31 @@ func (c *Client) Verify(ctx context.Context, f batch.Fields) batch.Answer {
 	actx, cancel := context.WithTimeout(ctx, c.timeout)
 	defer cancel()
 	var wire atomic.Int32
+	var written *func(time.Time) // the run's: told when the request's bytes reach the connection
+	if f := batch.WrittenFunc(ctx); f != nil {
+		written = &f
+	}
+	var disarm atomic.Pointer[func()]
+	defer func() {
+		if d := disarm.Load(); d != nil {
+			(*d)()
+		}
+	}()
 	trace := &httptrace.ClientTrace{
-		GotConn: func(httptrace.GotConnInfo) { wire.Store(wireConn) },
+		GotConn: func(i httptrace.GotConnInfo) {
+			wire.Store(wireGotConn)
+			if written != nil {
+				d := armWire(i.Conn, written)
+				if old := disarm.Swap(&d); old != nil {
+					(*old)() // a connection given up for another
+				}
+			}
+		},
+		GotFirstResponseByte: func() {
+			if d := disarm.Load(); d != nil {
+				(*d)()
+			}
+		},
 		WroteRequest: func(i httptrace.WroteRequestInfo) {
 			if i.Err != nil {
 				wire.Store(wireWriteFail)

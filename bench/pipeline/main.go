@@ -10,7 +10,9 @@
 //
 // rate: rows made in memory (all valid, no two alike), a simulator on
 // loopback enforcing a window of -qps requests a second with latency
-// uniform in [latmin, latmax], workers auto; the output is discarded.
+// uniform in [latmin, latmax], workers auto; the output is discarded. The
+// simulator runs in a process of its own at a higher priority (mode
+// simulator, see simproc.go) unless -simproc=false.
 // owncost: job.Run, as verify runs it: the pass over the input, reader →
 // batch.Run (journal and SQLite memory on) → client → unthrottled simulator
 // (no latency) → XLSX writer. verify: the same at -qps (the simulator's
@@ -33,7 +35,7 @@ import (
 type options struct {
 	mode, input, out, transport, cpuprofile string
 	outExt, heapProfile                     string
-	memory                                  bool
+	memory, simProc                         bool
 	rows, workers                           int
 	qps, simQPS                             float64
 	latMin, latMax                          time.Duration
@@ -53,6 +55,7 @@ func main() {
 	flag.BoolVar(&o.memory, "memory", true, "owncost, verify: a SQLite memory of earlier answers in a temporary directory")
 	flag.StringVar(&o.outExt, "outext", "xlsx", "owncost, verify: the output, xlsx or csv")
 	flag.StringVar(&o.heapProfile, "heapprofile", "", "owncost, verify: write a heap profile to `FILE` when 95% of the rows are done")
+	flag.BoolVar(&o.simProc, "simproc", true, "rate: the simulator in a process of its own, at niceness -10 when allowed (false: in this process)")
 	flag.DurationVar(&o.latMin, "latmin", 50*time.Millisecond, "rate: simulator latency, lowest")
 	flag.DurationVar(&o.latMax, "latmax", 2*time.Second, "rate: simulator latency, highest")
 	flag.Parse()
@@ -81,6 +84,8 @@ func main() {
 		err = sharedAccount(context.Background(), o)
 	case "calls":
 		err = calls(context.Background(), o)
+	case "simulator":
+		err = serveSimulator(o)
 	default:
 		err = fmt.Errorf("mode %q: want rate, shared, owncost, verify or calls", o.mode)
 	}

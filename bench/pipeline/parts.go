@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"io"
-	"net/http/httptrace"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -52,7 +51,7 @@ type recorder struct {
 	n      atomic.Int64
 	starts []int64        // unix nanoseconds, by call number
 	latest []atomic.Int64 // unix nanoseconds of each row's latest call, by the row's number in its bank card (memSource rows)
-	wrote  []atomic.Int64 // unix nanoseconds when that call's request was written whole (httptrace), when recorded
+	wrote  []atomic.Int64 // unix nanoseconds when that call's request's last write to the connection ended, when recorded
 }
 
 func (r *recorder) Verify(ctx context.Context, f batch.Fields) batch.Answer {
@@ -63,8 +62,14 @@ func (r *recorder) Verify(ctx context.Context, f batch.Fields) batch.Answer {
 	if i, err := rowOf(f); err == nil && i < len(r.latest) {
 		r.latest[i].Store(now) // the last attempt: the one the simulator accepted
 		if i < len(r.wrote) {
-			ctx = httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{
-				WroteRequest: func(httptrace.WroteRequestInfo) { r.wrote[i].Store(time.Now().UnixNano()) },
+			// The time the request's last bytes reached the connection, as
+			// the verifier tells the run's rate guard.
+			next := batch.WrittenFunc(ctx)
+			ctx = batch.WithWritten(ctx, func(t time.Time) {
+				r.wrote[i].Store(t.UnixNano())
+				if next != nil {
+					next(t)
+				}
 			})
 		}
 	}

@@ -6,12 +6,14 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/bankcard4e/bankcard4e/batch"
 	"github.com/bankcard4e/bankcard4e/batch/journal"
+	"github.com/bankcard4e/bankcard4e/verifier"
 	"github.com/bankcard4e/bankcard4e/verifier/simulator"
 )
 
@@ -27,19 +29,46 @@ func rate(ctx context.Context, o options) error {
 	// The simulator notes when each row's first accepted request arrived,
 	// to set beside when the run started it: the lag between the two is
 	// what the limiter's margin must cover.
-	arrived := make([]atomic.Int64, o.rows)
-	inject := func(f batch.Fields, _ int) *simulator.Injection {
-		if i, err := rowOf(f); err == nil && i < len(arrived) {
-			arrived[i].CompareAndSwap(0, time.Now().UnixNano())
+	var (
+		client   *verifier.Client
+		finish   func() (simReport, error) // stops the service; its figures
+		simNiceV = niceness()
+	)
+	if o.simProc {
+		p, err := startSimProcess(ctx, o)
+		if err != nil {
+			return err
 		}
-		return nil
+		client, finish = p.client, p.stop
+	} else {
+		arrived := make([]atomic.Int64, o.rows)
+		inject := func(f batch.Fields, _ int) *simulator.Injection {
+			if i, err := rowOf(f); err == nil && i < len(arrived) {
+				arrived[i].CompareAndSwap(0, time.Now().UnixNano())
+			}
+			return nil
+		}
+		svc, err := serve(simulator.Config{QPS: o.qps, LatencyMin: o.latMin, LatencyMax: o.latMax, Seed: 1, Inject: inject}, o.transport)
+		if err != nil {
+			return err
+		}
+		client = svc.client
+		finish = func() (simReport, error) {
+			rep := simReport{Stats: svc.sim.Stats(), Arrived: make([]int64, len(arrived)), Nice: simNiceV, Group: autogroup()}
+			for i := range arrived {
+				rep.Arrived[i] = arrived[i].Load()
+			}
+			svc.close()
+			return rep, nil
+		}
 	}
-	svc, err := serve(simulator.Config{QPS: o.qps, LatencyMin: o.latMin, LatencyMax: o.latMax, Seed: 1, Inject: inject}, o.transport)
-	if err != nil {
-		return err
-	}
-	defer svc.close()
-	rec := &recorder{v: svc.client, starts: make([]int64, 2*o.rows), latest: make([]atomic.Int64, o.rows), wrote: make([]atomic.Int64, o.rows)}
+	stopped := false
+	defer func() {
+		if !stopped {
+			finish() //nolint:errcheck // the run failed: its error is the one returned
+		}
+	}()
+	rec := &recorder{v: client, starts: make([]int64, 2*o.rows), latest: make([]atomic.Int64, o.rows), wrote: make([]atomic.Int64, o.rows)}
 	sink := &discard{}
 	// The journal on disk, as a real run has it: each attempt is synced
 	// before its request goes out.
@@ -65,16 +94,22 @@ func rate(ctx context.Context, o options) error {
 	starts := slices.Clone(rec.starts[:min(n, len(rec.starts))])
 	slices.Sort(starts)
 	span := time.Duration(starts[len(starts)-1] - starts[0])
+	stopped = true
+	srep, err := finish()
+	if err != nil {
+		return err
+	}
+	arrived := srep.Arrived
 	var lags []float64 // milliseconds
 	for i := range arrived {
-		if a, s := arrived[i].Load(), rec.latest[i].Load(); a != 0 && s != 0 {
+		if a, s := arrived[i], rec.latest[i].Load(); a != 0 && s != 0 {
 			lags = append(lags, float64(a-s)/1e6)
 		}
 	}
 	slices.Sort(lags)
 	var wlags, alags []float64 // stamp → written, written → arrived
 	for i := range arrived {
-		if a, s, w := arrived[i].Load(), rec.latest[i].Load(), rec.wrote[i].Load(); a != 0 && s != 0 && w != 0 {
+		if a, s, w := arrived[i], rec.latest[i].Load(), rec.wrote[i].Load(); a != 0 && s != 0 && w != 0 {
 			wlags = append(wlags, float64(w-s)/1e6)
 			alags = append(alags, float64(a-w)/1e6)
 		}
@@ -82,10 +117,15 @@ func rate(ctx context.Context, o options) error {
 	slices.Sort(wlags)
 	slices.Sort(alags)
 	fmt.Printf("write_lag_p99_ms=%.3f write_lag_max_ms=%.3f wire_lag_p99_ms=%.3f wire_lag_max_ms=%.3f ", quantile(wlags, 0.99), quantile(wlags, 1), quantile(alags, 0.99), quantile(alags, 1))
-	st := svc.sim.Stats()
+	st := srep.Stats
 	waits := jt.waits()
 	fmt.Printf("lag_p50_ms=%.3f lag_p99_ms=%.3f lag_max_ms=%.3f journal_wait_p50_ms=%.3f journal_wait_p99_ms=%.3f journal_wait_max_ms=%.3f ",
 		quantile(lags, 0.5), quantile(lags, 0.99), quantile(lags, 1), quantile(waits, 0.5), quantile(waits, 0.99), quantile(waits, 1))
+	group := "none"
+	if f := strings.Fields(srep.Group); len(f) == 3 && f[1] == "nice" {
+		group = f[2]
+	}
+	fmt.Printf("sim_process=%t sim_nice=%d sim_group_nice=%s ", o.simProc, srep.Nice, group)
 	fmt.Printf("mode=rate rows=%d verified=%d errors=%d calls=%d qps=%g workers=%d span_s=%.3f elapsed_s=%.3f "+
 		"rate_calls=%.3f rate_ratio=%.4f rate_pct=%.2f rate_rows=%.3f rows_ratio=%.4f throttled=%d pace_cuts=%d sim_requests=%d max_arrivals_window=%d max_in_window=%d max_starts_window=%d\n",
 		rep.Rows, rep.Verified, rep.Errors, n, o.qps, rep.Workers, span.Seconds(), elapsed.Seconds(),

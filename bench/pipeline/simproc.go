@@ -1,0 +1,171 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"strings"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"github.com/bankcard4e/bankcard4e/batch"
+	"github.com/bankcard4e/bankcard4e/verifier"
+	"github.com/bankcard4e/bankcard4e/verifier/simulator"
+)
+
+// The rate benchmark's service can run as a process of its own, as the
+// real service runs on machines of its own: a CPU hog beside the job (or
+// the job's own goroutines) then delays the job, which the benchmark is
+// about, but not the clock of the service that counts its arrivals. The
+// child runs in a session of its own under `nice -n simNice`, and sets
+// its session's scheduling group (Linux's autogroup, where nice values
+// count only within a group) to simNice too, so that the kernel runs it
+// before the hog and before other sessions' work. Without the privilege
+// to raise its priority it runs at the normal one, and says so (sim_nice
+// and sim_group_nice in the figures).
+
+// simNice is the niceness the simulator process asks for.
+const simNice = -10
+
+// simReport is what the simulator process writes when its stdin closes.
+type simReport struct {
+	Stats   simulator.Stats
+	Arrived []int64 // unix nanoseconds of each row's first accepted request, by row (memSource rows); 0: none
+	Nice    int     // the niceness the process ran at
+	Group   string  // its scheduling group as /proc/self/autogroup tells it ("": none)
+}
+
+// serveSimulator is mode simulator: it serves a simulator with o's window
+// and latency on loopback, prints "url=URL" on stdout, and, when stdin
+// ends, stops and prints a simReport as JSON.
+func serveSimulator(o options) error {
+	// Linux: the session's group, at simNice when allowed (EACCES otherwise).
+	os.WriteFile("/proc/self/autogroup", []byte(fmt.Sprint(simNice)), 0) //nolint:errcheck // sim_group_nice says what took
+	arrived := make([]atomic.Int64, o.rows)
+	inject := func(f batch.Fields, _ int) *simulator.Injection {
+		if i, err := rowOf(f); err == nil && i < len(arrived) {
+			arrived[i].CompareAndSwap(0, time.Now().UnixNano())
+		}
+		return nil
+	}
+	sim, err := simulator.New(simulator.Config{QPS: o.qps, LatencyMin: o.latMin, LatencyMax: o.latMax, Seed: 1, Inject: inject})
+	if err != nil {
+		return err
+	}
+	url, err := sim.Start("127.0.0.1:0")
+	if err != nil {
+		return err
+	}
+	fmt.Printf("url=%s\n", url)
+	if _, err := io.Copy(io.Discard, os.Stdin); err != nil {
+		return err
+	}
+	sim.Close()
+	rep := simReport{Stats: sim.Stats(), Arrived: make([]int64, len(arrived)), Nice: niceness(), Group: autogroup()}
+	for i := range arrived {
+		rep.Arrived[i] = arrived[i].Load()
+	}
+	return json.NewEncoder(os.Stdout).Encode(rep)
+}
+
+// niceness is this process's nice value. (Linux's getpriority system call
+// returns 20 - nice.)
+func niceness() int {
+	p, err := syscall.Getpriority(syscall.PRIO_PROCESS, 0)
+	if err != nil {
+		return 0
+	}
+	return 20 - p
+}
+
+// autogroup is this process's scheduling group and its nice value, as
+// /proc/self/autogroup says them ("/autogroup-7 nice -10"); "" when there
+// is none.
+func autogroup() string {
+	b, err := os.ReadFile("/proc/self/autogroup")
+	if err != nil {
+		return ""
+	}
+	return strings.TrimSpace(string(b))
+}
+
+// simProcess is a simulator running in a child process.
+type simProcess struct {
+	cmd    *exec.Cmd
+	stdin  io.WriteCloser
+	out    *bufio.Reader
+	client *verifier.Client
+}
+
+// startSimProcess starts this program in mode simulator, with o's rows,
+// window and latency, at niceness simNice when it may, and a client for it.
+func startSimProcess(ctx context.Context, o options) (*simProcess, error) {
+	self, err := os.Executable()
+	if err != nil {
+		return nil, err
+	}
+	args := []string{self, "-mode", "simulator", "-rows", fmt.Sprint(o.rows), "-qps", fmt.Sprint(o.qps),
+		"-latmin", o.latMin.String(), "-latmax", o.latMax.String()}
+	if nice, err := exec.LookPath("nice"); err == nil {
+		args = append([]string{nice, "-n", fmt.Sprint(simNice)}, args...)
+	}
+	cmd := exec.CommandContext(ctx, args[0], args[1:]...)
+	cmd.Stderr = io.Discard // nice's warning when it may not raise the priority: sim_nice says it
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		return nil, err
+	}
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		return nil, err
+	}
+	if err := cmd.Start(); err != nil {
+		return nil, fmt.Errorf("start the simulator process: %w", err)
+	}
+	p := &simProcess{cmd: cmd, stdin: stdin, out: bufio.NewReader(stdout)}
+	line, err := p.out.ReadString('\n')
+	url, ok := strings.CutPrefix(strings.TrimSpace(line), "url=")
+	if err != nil || !ok {
+		p.kill()
+		return nil, fmt.Errorf("the simulator process printed %q, want url=URL: %v", line, err)
+	}
+	p.client, err = verifier.New(verifier.Config{
+		Endpoint:   url,
+		Credential: verifier.Credential{SecretID: simulator.LocalSecretID, SecretKey: simulator.LocalSecretKey, Source: "the simulator's local pair"},
+	})
+	if err != nil {
+		p.kill()
+		return nil, err
+	}
+	return p, nil
+}
+
+// stop ends the simulator process and returns its report.
+func (p *simProcess) stop() (simReport, error) {
+	p.client.CloseIdleConnections()
+	p.stdin.Close()
+	var rep simReport
+	err := json.NewDecoder(p.out).Decode(&rep)
+	if werr := p.cmd.Wait(); err == nil && werr != nil {
+		err = werr
+	}
+	if err != nil {
+		return simReport{}, fmt.Errorf("the simulator process: %w", err)
+	}
+	return rep, nil
+}
+
+func (p *simProcess) kill() {
+	p.stdin.Close()
+	if err := p.cmd.Process.Kill(); err != nil && !errors.Is(err, os.ErrProcessDone) {
+		fmt.Fprintln(os.Stderr, "pipeline: kill the simulator process:", err)
+	}
+	p.cmd.Wait() //nolint:errcheck // killed
+}
