@@ -11,7 +11,7 @@
 # XLSX and writer timings, 2), BOMB_MB (make bombs' payload, 4096),
 # VERIFY_MEMORY (the verify runs with the SQLite memory, true; the
 # 1,000,000-row runs then took 7 minutes side by side on 2026-12-02), SKIP
-# (space-separated names to skip: check writer rate rate_hog shared
+# (space-separated names to skip: check writer rate rate_inproc rate_hog shared
 # shared_latency owncost pipe extras verify crash bombs; default "pipe", the
 # own cost over in-memory pipes).
 #
@@ -129,13 +129,22 @@ if ! skip writer; then
 fi
 
 # The rate at 20 qps, latency uniform 0.05-2 s, RATE_ROWS calls, the
-# journal on disk in bench-out; then again with a CPU hog (one `yes` per
-# core) beside it (rate_hog; SKIP=rate_hog to leave it out).
+# journal on disk in bench-out, the simulator a process of its own (in the
+# real-time class when allowed: the service's clock is not on the job's
+# machine); then with the simulator in the job's process (rate_inproc);
+# then again with a CPU hog (one `yes` per core) beside the job (rate_hog).
+# SKIP=rate_inproc or rate_hog leaves one out.
 if ! skip rate; then
 	log "rate: $RATE_ROWS calls at 20 qps (about $(( RATE_ROWS / 20 )) s; load $(cut -d' ' -f1 /proc/loadavg))"
 	line=$("$OUT/pipeline" -mode rate -rows "$RATE_ROWS" -qps 20 -latmin 50ms -latmax 2s -out "$OUT") || true
 	record rate "$line"
 	log "rate: $line"
+	if ! skip rate_inproc; then
+		log "rate, the simulator in the job's process: $RATE_ROWS calls at 20 qps"
+		line=$("$OUT/pipeline" -mode rate -simproc=false -rows "$RATE_ROWS" -qps 20 -latmin 50ms -latmax 2s -out "$OUT") || true
+		record rate_inproc "$line"
+		log "rate_inproc: $line"
+	fi
 	if ! skip rate_hog; then
 		hogs=()
 		for _ in $(seq "$(nproc)"); do yes > /dev/null & hogs+=($!); done
