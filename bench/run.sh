@@ -129,9 +129,9 @@ if ! skip writer; then
 fi
 
 # The rate at 20 qps, latency uniform 0.05-2 s, RATE_ROWS calls, the
-# journal on disk in bench-out, the simulator a process of its own (in the
-# real-time class when allowed: the service's clock is not on the job's
-# machine); then with the simulator in the job's process (rate_inproc);
+# journal on disk in bench-out, the simulator a process of its own on a
+# Unix socket (in the real-time class when allowed: the service's clock and
+# network stack are not on the job's machine; see bench/pipeline/simproc.go); then with the simulator in the job's process (rate_inproc);
 # then again with a CPU hog (one `yes` per core) beside the job (rate_hog).
 # SKIP=rate_inproc or rate_hog leaves one out.
 if ! skip rate; then

@@ -34,6 +34,7 @@ import (
 // options are the command-line flags.
 type options struct {
 	mode, input, out, transport, cpuprofile string
+	simNet                                  string
 	outExt, heapProfile                     string
 	memory, simProc                         bool
 	rows, workers                           int
@@ -56,6 +57,7 @@ func main() {
 	flag.StringVar(&o.outExt, "outext", "xlsx", "owncost, verify: the output, xlsx or csv")
 	flag.StringVar(&o.heapProfile, "heapprofile", "", "owncost, verify: write a heap profile to `FILE` when 95% of the rows are done")
 	flag.BoolVar(&o.simProc, "simproc", true, "rate: the simulator in a process of its own, at niceness -10 when allowed (false: in this process)")
+	flag.StringVar(&o.simNet, "simnet", "unix", "rate with -simproc: the simulator process's socket, unix or tcp (loopback)")
 	flag.DurationVar(&o.latMin, "latmin", 50*time.Millisecond, "rate: simulator latency, lowest")
 	flag.DurationVar(&o.latMax, "latmax", 2*time.Second, "rate: simulator latency, highest")
 	flag.Parse()

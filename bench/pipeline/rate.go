@@ -125,7 +125,11 @@ func rate(ctx context.Context, o options) error {
 	if f := strings.Fields(srep.Group); len(f) == 3 && f[1] == "nice" {
 		group = f[2]
 	}
-	fmt.Printf("sim_process=%t sim_sched=%s sim_nice=%d sim_group_nice=%s ", o.simProc, srep.Sched, srep.Nice, group)
+	net := "tcp"
+	if o.simProc {
+		net = o.simNet
+	}
+	fmt.Printf("sim_process=%t sim_net=%s sim_sched=%s sim_nice=%d sim_group_nice=%s ", o.simProc, net, srep.Sched, srep.Nice, group)
 	fmt.Printf("mode=rate rows=%d verified=%d errors=%d calls=%d qps=%g workers=%d span_s=%.3f elapsed_s=%.3f "+
 		"rate_calls=%.3f rate_ratio=%.4f rate_pct=%.2f rate_rows=%.3f rows_ratio=%.4f throttled=%d pace_cuts=%d sim_requests=%d max_arrivals_window=%d max_in_window=%d max_starts_window=%d\n",
 		rep.Rows, rep.Verified, rep.Errors, n, o.qps, rep.Workers, span.Seconds(), elapsed.Seconds(),

@@ -151,11 +151,11 @@ func simWhere(r result) string {
 	}
 	switch {
 	case r["sim_sched"] == "fifo":
-		return "the simulator a process of its own in the real-time class (as the service runs elsewhere)"
+		return "the simulator a process of its own in the real-time class, on a " + r["sim_net"] + " socket (as the service runs elsewhere)"
 	case r["sim_nice"] != "" && r["sim_nice"] != "0":
-		return "the simulator a process of its own at nice " + r["sim_nice"]
+		return "the simulator a process of its own at nice " + r["sim_nice"] + ", on a " + r["sim_net"] + " socket"
 	}
-	return "the simulator a process of its own, normal priority"
+	return "the simulator a process of its own, normal priority, on a " + r["sim_net"] + " socket"
 }
 
 func (t *table) shared(runs map[string][]result) {
