@@ -129,7 +129,7 @@ func TestLimiterSlots(t *testing.T) {
 	if n := maxInWindow(got, time.Second); n > 4 {
 		t.Errorf("%d in one second at qps 4: %v", n, got)
 	}
-	want := time.Duration(float64(time.Second+windowMargin) / 4)
+	want := time.Duration(float64(time.Second+paceMargin) / 4)
 	for i := 1; i < len(got); i++ {
 		if d := got[i].Sub(got[i-1]); d < want-time.Microsecond || d > want+time.Microsecond {
 			t.Errorf("start %d came %v after the one before, want %v", i, d, want)
@@ -161,6 +161,39 @@ func TestLimiterGuardHoldsWindowAfterLateStart(t *testing.T) {
 	}
 	if span := got[len(got)-1].Sub(got[0]); span > 3*(time.Second+windowMargin)+200*time.Millisecond {
 		t.Errorf("12 starts at qps 4 took %v: the late starts pushed every later slot back", span)
+	}
+}
+
+// A start held back holds back the start n places later (the guard), and
+// that one the next n places on; the pace's wider window lets each step
+// come a little earlier, so the starts return to their slots rather than
+// keep the delay to the end of the run.
+func TestLimiterReturnsToItsSlotsAfterALateStart(t *testing.T) {
+	const late = 10 * time.Millisecond
+	l, c := fakeLimiter(4)
+	slot := time.Duration(float64(time.Second+paceMargin) / 4)
+	first := time.Time{}
+	for i := range 41 {
+		if err := l.Wait(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		if i == 1 {
+			c.Advance(late) // this attempt's journal write was slow
+		}
+		s, err := l.Start(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if i == 0 {
+			first = s.at
+		}
+		off := s.at.Sub(first.Add(time.Duration(i) * slot))
+		switch {
+		case i == 5 && off <= 0:
+			t.Errorf("start 5 came %v from its slot: the guard did not hold it after start 1 came %v late", off, late)
+		case i >= 37 && (off < -time.Microsecond || off > time.Microsecond):
+			t.Errorf("start %d came %v from its slot: the delay of start 1 was never given back", i, off)
+		}
 	}
 }
 
