@@ -191,7 +191,7 @@ func Open(path, keyPath string, o Options) (*Store, error) {
 	}
 	s.writes = newWriter(wc)
 	s.stopCheckpoints, s.checkpointsDone = make(chan struct{}), make(chan struct{})
-	go checkpoints(db, s.stopCheckpoints, s.checkpointsDone)
+	go checkpoints(db, &s.writes.frames, s.stopCheckpoints, s.checkpointsDone)
 	// SQLite gives the -wal and -shm files the database file's mode; set
 	// them anyway in case an older run left them with another.
 	for _, suffix := range []string{"-wal", "-shm"} {
