@@ -75,23 +75,38 @@ func TestConcurrentRunsPayOnce(t *testing.T) {
 		{"common rows last in one", cat(ownA, common), cat(common, ownB)},
 		{"common rows in opposite orders", cat(common, ownA), cat(ownB, reversed(common))},
 	} {
-		for _, kind := range []string{"Lookup and Claim", "LookupOrClaim"} {
+		for _, kind := range []string{"Lookup and Claim", "LookupOrClaim", "LookupOrClaimCard"} {
 			t.Run(tc.name+", "+kind, func(t *testing.T) {
 				calls := &callCounter{}
 				sim, url := fake.StartSimulator(t, simulator.Config{Inject: calls.inject})
 				mem := fake.NewMemory()
 				var m batch.Memory = mem
-				if kind == "LookupOrClaim" {
+				perCard := 0
+				switch kind {
+				case "LookupOrClaim":
 					m = fake.LookupClaimer{Memory: mem}
+				case "LookupOrClaimCard":
+					m, perCard = fake.CardClaimer{LookupClaimer: fake.LookupClaimer{Memory: mem}}, 3
 				}
-				checkPayOnce(t, m, sim, url, calls, common, tc.a, tc.b)
-				// Either way is taken as offered: with LookupOrClaim a
+				checkPayOnce(t, m, sim, url, calls, common, tc.a, tc.b, perCard)
+				// Each way is taken as offered: with LookupOrClaim a
 				// row costs one call of it before it is sent or reused,
-				// and no Lookup. (checkPayOnce makes Claims of its own.)
-				lc, l := mem.Ops("lookup or claim"), mem.Ops("lookup")
-				if kind == "LookupOrClaim" && (lc < len(tc.a)+len(tc.b) || l != 0) ||
-					kind != "LookupOrClaim" && (lc != 0 || l < len(tc.a)+len(tc.b)) {
-					t.Errorf("%d LookupOrClaim and %d Lookup calls for %d rows", lc, l, len(tc.a)+len(tc.b))
+				// and no Lookup; with LookupOrClaimCard that call also
+				// counts the card, and ReserveCard is never called.
+				// (checkPayOnce makes Claims of its own.)
+				rows := len(tc.a) + len(tc.b)
+				lc, lcc, l, rc := mem.Ops("lookup or claim"), mem.Ops("lookup or claim card"), mem.Ops("lookup"), mem.Ops("reserve")
+				var ok bool
+				switch kind {
+				case "LookupOrClaim":
+					ok = lc >= rows && lcc == 0 && l == 0
+				case "LookupOrClaimCard":
+					ok = lcc >= rows && lc == 0 && l == 0 && rc == 0
+				default:
+					ok = lc == 0 && lcc == 0 && l >= rows
+				}
+				if !ok {
+					t.Errorf("%d LookupOrClaim, %d LookupOrClaimCard, %d Lookup and %d ReserveCard calls for %d rows", lc, lcc, l, rc, rows)
 				}
 			})
 		}
@@ -101,12 +116,14 @@ func TestConcurrentRunsPayOnce(t *testing.T) {
 // checkPayOnce runs lists a and b at once against mem and the simulator
 // at url (whose requests calls counts) and checks that no row was paid
 // twice and common's rows were reused by one of the two runs.
-func checkPayOnce(t *testing.T, mem batch.Memory, sim *simulator.Simulator, url string, calls *callCounter, common, a, b []batch.Fields) {
+func checkPayOnce(t *testing.T, mem batch.Memory, sim *simulator.Simulator, url string, calls *callCounter, common, a, b []batch.Fields, perCard int) {
 	t.Helper()
 	clk := &clock{t: time.Date(2026, 12, 1, 22, 0, 0, 0, time.UTC)}
 	ctx := context.Background()
-	chA := runAsync(ctx, client(t, url), memCfg(mem, url, clk), a)
-	chB := runAsync(ctx, client(t, url), memCfg(mem, url, clk), b)
+	cfg := memCfg(mem, url, clk)
+	cfg.MaxPerCard = perCard
+	chA := runAsync(ctx, client(t, url), cfg, a)
+	chB := runAsync(ctx, client(t, url), cfg, b)
 	ra, rb := <-chA, <-chB
 	for _, r := range []runResult{ra, rb} {
 		if r.err != nil {

@@ -116,3 +116,16 @@ type LookupClaimer interface {
 	LookupOrClaim(ctx context.Context, key MemoryKey, endpoint string, since time.Time, reuse func(Remembered) bool,
 		holder string, now time.Time, lease time.Duration) (r Remembered, found, claimed bool, heldUntil time.Time, err error)
 }
+
+// CardClaimer is a LookupClaimer that also counts the row's call for the
+// card guard, in the same step, when it claims the row: a row that is
+// sent then costs one call of the memory before its attempt, not two.
+type CardClaimer interface {
+	LookupClaimer
+	// LookupOrClaimCard is LookupOrClaim and, when it claims the row
+	// (claimed true), ReserveCard(card, now, max) atomically with the look
+	// and the claim, returning its answer as res. When the row is found
+	// or held by another run nothing is counted and res is zero.
+	LookupOrClaimCard(ctx context.Context, key MemoryKey, endpoint string, since time.Time, reuse func(Remembered) bool,
+		holder string, now time.Time, lease time.Duration, card MemoryKey, max int) (r Remembered, found, claimed bool, heldUntil time.Time, res CardReservation, err error)
+}

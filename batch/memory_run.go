@@ -157,11 +157,32 @@ func (r *run) recall(it *item) (*Outcome, bool) {
 
 // lookupOrClaim is recall with a LookupClaimer: one call a row, which
 // reuses an answer or claims the row, and while another run holds it, the
-// same call again every claimPollMin to claimPollMax.
+// same call again every claimPollMin to claimPollMax. A CardClaimer counts
+// the card's call with the claim, when the run has no budget (which would
+// come first): reserve then takes that count.
 func (r *run) lookupOrClaim(m LookupClaimer, it *item) (*Outcome, bool) {
+	cc, join := m.(CardClaimer)
+	// With a budget the card is counted after the budget's slot, as
+	// reserve does: the count is not held while the run waits for it.
+	join = join && r.budget == nil && r.cfg.MaxPerCard > 0
+	if join && it.ckey == (MemoryKey{}) {
+		it.ckey = m.CardKey(it.row.Fields.BankCard)
+	}
 	for {
 		since := r.since()
-		rem, found, got, _, err := m.LookupOrClaim(r.stopCtx, it.mkey, r.cfg.Endpoint, since, r.reuses(since), r.holder, r.cfg.Now(), r.lease())
+		var rem Remembered
+		var found, got bool
+		var err error
+		if join {
+			var res CardReservation
+			rem, found, got, _, res, err = cc.LookupOrClaimCard(r.stopCtx, it.mkey, r.cfg.Endpoint, since, r.reuses(since), r.holder, r.cfg.Now(), r.lease(),
+				it.ckey, r.cfg.MaxPerCard)
+			if err == nil && !found && got {
+				it.counted = &res
+			}
+		} else {
+			rem, found, got, _, err = m.LookupOrClaim(r.stopCtx, it.mkey, r.cfg.Endpoint, since, r.reuses(since), r.holder, r.cfg.Now(), r.lease())
+		}
 		if err != nil {
 			r.memoryLost("look up or claim a row", err)
 			return nil, false
@@ -230,6 +251,12 @@ func (r *run) reserve(it *item, calls, lost, attempts int, last Answer) (slot, O
 	var s slot
 	ok, err := r.budget.acquire(r.stopCtx)
 	if err != nil || !ok {
+		if c := it.counted; c != nil { // not so: lookupOrClaim counts only without a budget
+			it.counted = nil
+			if c.OK {
+				r.releaseCard(slot{card: true, cardK: it.ckey, cardID: c.ID})
+			}
+		}
 		if err == nil && !r.stopped() {
 			r.abortWith(AbortBudget, fmt.Sprintf("budget reached: %d calls charged or possibly charged, the most allowed is %d", r.budget.spent(), r.cfg.MaxCharged))
 		}
@@ -243,7 +270,12 @@ func (r *run) reserve(it *item, calls, lost, attempts int, last Answer) (slot, O
 	if it.ckey == (MemoryKey{}) {
 		it.ckey = m.CardKey(it.row.Fields.BankCard)
 	}
-	res, err := m.ReserveCard(r.stopCtx, it.ckey, r.cfg.Now(), r.cfg.MaxPerCard)
+	var res CardReservation
+	if it.counted != nil {
+		res, it.counted = *it.counted, nil // counted with the claim (lookupOrClaim)
+	} else {
+		res, err = m.ReserveCard(r.stopCtx, it.ckey, r.cfg.Now(), r.cfg.MaxPerCard)
+	}
 	if err != nil {
 		r.release(s)
 		r.memoryLost("count a call for the card guard", err)

@@ -243,16 +243,40 @@ func sameCard(n int) []batch.Fields {
 	return list
 }
 
+// The card guard holds, whether the card is counted by ReserveCard or, by
+// a CardClaimer without a budget, with the row's claim; and with a budget
+// a CardClaimer's card is counted by ReserveCard after the budget's slot.
 func TestRunCardGuard(t *testing.T) {
+	for _, kind := range []string{"ReserveCard", "LookupOrClaimCard", "LookupOrClaimCard with a budget"} {
+		t.Run(kind, func(t *testing.T) {
+			mem := fake.NewMemory()
+			var m batch.Memory = mem
+			budget := 0
+			if kind != "ReserveCard" {
+				m = fake.CardClaimer{LookupClaimer: fake.LookupClaimer{Memory: mem}}
+			}
+			if kind == "LookupOrClaimCard with a budget" {
+				budget = 1000
+			}
+			checkCardGuard(t, mem, m, budget)
+			joined, reserved := mem.Ops("lookup or claim card"), mem.Ops("reserve")
+			if kind == "LookupOrClaimCard" && (joined == 0 || reserved != 0) || kind != "LookupOrClaimCard" && (joined != 0 || reserved == 0) {
+				t.Errorf("%d LookupOrClaimCard and %d ReserveCard calls", joined, reserved)
+			}
+		})
+	}
+}
+
+func checkCardGuard(t *testing.T, mem *fake.Memory, m batch.Memory, budget int) {
 	sim, url := fake.StartSimulator(t, always(0))
-	mem := fake.NewMemory()
 	t0 := time.Date(2026, 12, 1, 21, 30, 15, 250, time.UTC)
 	clk := &clock{t: t0}
 	v := client(t, url)
 	list := sameCard(6)
-	cfg := memCfg(mem, url, clk)
+	cfg := memCfg(m, url, clk)
 	cfg.MaxPerCard = 3
 	cfg.ReuseWithin = 48 * time.Hour
+	cfg.MaxCharged = budget
 
 	rep, got := run(t, v, cfg, list)
 	if sent := sim.Stats().Requests; sent != 3 {

@@ -103,6 +103,10 @@ type item struct {
 	// claimed: this run holds the row's claim in the memory (process
 	// ends it unless Record did).
 	claimed bool
+	// counted: the card guard's answer for the next attempt, given with
+	// the claim by a CardClaimer; reserve takes it instead of calling
+	// ReserveCard.
+	counted *CardReservation
 }
 
 type run struct {

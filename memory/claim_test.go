@@ -102,3 +102,8 @@ func TestLookupOrClaim(t *testing.T) {
 		t.Error("LookupOrClaim without a holder succeeded")
 	}
 }
+
+// LookupOrClaimCard keeps the contract of batch.CardClaimer.
+func TestLookupOrClaimCard(t *testing.T) {
+	fake.CheckCardClaims(t, open(t, t.TempDir()), time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC))
+}

@@ -68,7 +68,7 @@ type Store struct {
 	checkpointsDone chan struct{}
 }
 
-var _ batch.LookupClaimer = (*Store)(nil)
+var _ batch.CardClaimer = (*Store)(nil)
 
 // DefaultPath is the database of SPEC section 11:
 // $XDG_STATE_HOME/bankcard4e/memory.db, or ~/.local/state/bankcard4e/memory.db
@@ -191,7 +191,7 @@ func Open(path, keyPath string, o Options) (*Store, error) {
 	}
 	s.writes = newWriter(wc)
 	s.stopCheckpoints, s.checkpointsDone = make(chan struct{}), make(chan struct{})
-	go checkpoints(db, s.stopCheckpoints, s.checkpointsDone)
+	go checkpoints(db, &s.writes.frames, s.stopCheckpoints, s.checkpointsDone)
 	// SQLite gives the -wal and -shm files the database file's mode; set
 	// them anyway in case an older run left them with another.
 	for _, suffix := range []string{"-wal", "-shm"} {
@@ -545,29 +545,71 @@ func (s *Store) ReserveCard(ctx context.Context, card batch.MemoryKey, now time.
 	if err != nil {
 		return batch.CardReservation{}, fmt.Errorf("memory %q: reserve card: %w", s.path, err)
 	}
-	start := nanos(now.Add(-Window))
 	var res batch.CardReservation
-	err = s.writes.do(ctx, func(w *writeConn) error {
-		w.latest = max(w.latest, at)
-		var n int
-		var oldest sql.NullInt64
-		if err := w.cardCount.QueryRowContext(context.Background(), card[:], start).Scan(&n, &oldest); err != nil {
-			return err
-		}
-		if n >= limit {
-			res = batch.CardReservation{Next: time.Unix(0, oldest.Int64).Add(Window).UTC()}
-			return nil
-		}
-		if _, err := w.exec(w.cardAdd, id, card[:], at); err != nil {
-			return err
-		}
-		res = batch.CardReservation{OK: true, ID: id}
-		return nil
+	err = s.writes.do(ctx, func(w *writeConn) (err error) {
+		res, err = w.reserveCard(card, at, id, limit)
+		return err
 	})
 	if err != nil {
 		return batch.CardReservation{}, fmt.Errorf("memory %q: reserve card: %w", s.path, err)
 	}
 	return res, nil
+}
+
+// reserveCard is ReserveCard in the writer's transaction: the call at at
+// (Unix ns), named id, counted unless limit calls were counted in the
+// Window before it. limit must be positive.
+func (w *writeConn) reserveCard(card batch.MemoryKey, at int64, id string, limit int) (batch.CardReservation, error) {
+	w.latest = max(w.latest, at)
+	start := nanos(time.Unix(0, at).Add(-Window))
+	var n int
+	var oldest sql.NullInt64
+	if err := w.cardCount.QueryRowContext(context.Background(), card[:], start).Scan(&n, &oldest); err != nil {
+		return batch.CardReservation{}, err
+	}
+	if n >= limit {
+		return batch.CardReservation{Next: time.Unix(0, oldest.Int64).Add(Window).UTC()}, nil
+	}
+	if _, err := w.exec(w.cardAdd, id, card[:], at); err != nil {
+		return batch.CardReservation{}, err
+	}
+	return batch.CardReservation{OK: true, ID: id}, nil
+}
+
+// LookupOrClaimCard implements batch.CardClaimer: LookupOrClaim and, when
+// the row is claimed, ReserveCard, in one op of the writer (one
+// transaction).
+func (s *Store) LookupOrClaimCard(ctx context.Context, key batch.MemoryKey, endpoint string, since time.Time, reuse func(batch.Remembered) bool,
+	holder string, now time.Time, lease time.Duration, card batch.MemoryKey, limit int) (r batch.Remembered, found, claimed bool, heldUntil time.Time, res batch.CardReservation, err error) {
+	if err := checkClaim(holder, lease); err != nil {
+		return batch.Remembered{}, false, false, time.Time{}, batch.CardReservation{}, fmt.Errorf("memory %q: claim: %w", s.path, err)
+	}
+	at := nanos(now)
+	id, err := cardID(at)
+	if err != nil {
+		return batch.Remembered{}, false, false, time.Time{}, batch.CardReservation{}, fmt.Errorf("memory %q: reserve card: %w", s.path, err)
+	}
+	err = s.writes.do(ctx, func(w *writeConn) error {
+		r, found, claimed, heldUntil, res = batch.Remembered{}, false, false, time.Time{}, batch.CardReservation{}
+		var err error
+		if r, found, err = w.lookupAnswer(key, endpoint, since); err != nil || (found && reuse(r)) {
+			return err
+		}
+		r, found = batch.Remembered{}, false
+		if claimed, heldUntil, err = w.claim(key, endpoint, holder, now, lease); err != nil || !claimed {
+			return err
+		}
+		if limit <= 0 {
+			res = batch.CardReservation{OK: true}
+			return nil
+		}
+		res, err = w.reserveCard(card, at, id, limit)
+		return err
+	})
+	if err != nil {
+		return batch.Remembered{}, false, false, time.Time{}, batch.CardReservation{}, fmt.Errorf("memory %q: look up or claim: %w", s.path, err)
+	}
+	return r, found, claimed, heldUntil, res, nil
 }
 
 // cardID names one counted call: its time, then 8 random bytes. The time

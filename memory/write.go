@@ -10,6 +10,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"modernc.org/sqlite"
 )
 
 // Writes (SPEC sections 10 and 11). Every change to the database — a
@@ -157,6 +159,7 @@ type writer struct {
 	stopped chan struct{} // closed when the goroutine has run every op and ended
 	live    []*op         // the ops of the batch being run that started
 	commits atomic.Int64  // transactions committed: batches, and ops run alone
+	frames  atomic.Int64  // pages the writer has written to the WAL, for checkpoints
 }
 
 func newWriter(w *writeConn) *writer {
@@ -294,7 +297,7 @@ func (q *writer) runBatch(batch []*op) {
 	}
 	if err == nil {
 		if _, err = w.exec(w.commit); err == nil {
-			q.commits.Add(1)
+			q.committed()
 			for _, o := range live {
 				o.done <- nil
 			}
@@ -317,6 +320,25 @@ func (q *writer) runBatch(batch []*op) {
 	}
 }
 
+// committed counts a commit and the pages it wrote to the WAL.
+func (q *writer) committed() {
+	q.commits.Add(1)
+	q.frames.Add(q.w.pagesWritten())
+}
+
+// pagesWritten is how many pages the writer's connection has written (to
+// the WAL) since the last call: SQLite's own count, no system call.
+func (w *writeConn) pagesWritten() int64 {
+	var n int
+	w.conn.Raw(func(dc any) error {
+		if st, ok := dc.(sqlite.DBStatus); ok {
+			n, _, _ = st.Status(sqlite.DBStatusCacheWrite, true)
+		}
+		return nil
+	})
+	return int64(n)
+}
+
 // alone runs o in a transaction of its own.
 func (q *writer) alone(o *op) error {
 	w := q.w
@@ -330,7 +352,7 @@ func (q *writer) alone(o *op) error {
 	err := o.run(w)
 	if err == nil {
 		if _, err = w.exec(w.commit); err == nil {
-			q.commits.Add(1)
+			q.committed()
 			return nil
 		}
 	}
@@ -360,27 +382,65 @@ func (w *writeConn) expireCards() error {
 // up, since it makes the writer's ops wait.
 const walLimit = 16384
 
-// checkpointEvery is how often checkpoints copies the WAL into the
-// database file.
+// checkpointEvery is how often checkpoints looks at the WAL.
 const checkpointEvery = 250 * time.Millisecond
 
-// checkpoints copies the WAL into the database file every
-// checkpointEvery, beside the writer (a PASSIVE checkpoint takes no lock
-// the writer needs), until stop is closed; done is closed when it has
-// ended.
-func checkpoints(db *sql.DB, stop <-chan struct{}, done chan<- struct{}) {
+// checkpointPages is how many pages the writer writes to the WAL, while
+// it keeps writing, before checkpoints copies them into the database file:
+// a quarter of walLimit. A page the writer changes again and again (the
+// end of an index by time, the claims) is in the WAL many times but copied
+// once, so the less often a busy writer is checkpointed, the less it
+// copies; random pages are copied once whatever the interval.
+const checkpointPages = walLimit / 4
+
+// checkpoints copies the WAL into the database file beside the writer (a
+// PASSIVE checkpoint takes no lock the writer needs), until stop is
+// closed; done is closed when it has ended. Every checkpointEvery it looks
+// at frames, the pages the writer has written to the WAL so far, and
+// checkpoints when checkpointPages were written since the last
+// checkpoint, or when the writer wrote some and then nothing since the
+// last look: a busy writer is checkpointed by the WAL's size, an idle one
+// at once.
+func checkpoints(db *sql.DB, frames *atomic.Int64, stop <-chan struct{}, done chan<- struct{}) {
 	defer close(done)
 	t := time.NewTicker(checkpointEvery)
 	defer t.Stop()
+	var copied, seen int64 // frames at the last checkpoint and at the last look
 	for {
 		select {
 		case <-stop:
 			return
 		case <-t.C:
+			n := frames.Load()
+			due := checkpointDue(n, copied, seen)
+			seen = n
+			if !due {
+				continue
+			}
 			// A checkpoint that fails (another process holds the
 			// checkpoint lock, a reader needs the frames) is tried again
-			// at the next tick; the writer's own limit bounds the WAL.
-			db.ExecContext(context.Background(), "PRAGMA wal_checkpoint(PASSIVE)")
+			// at the next look; the writer's own limit bounds the WAL.
+			if checkpoint(db) {
+				copied = n
+			}
 		}
 	}
+}
+
+// checkpointDue says whether to checkpoint now that the writer has written
+// n frames: copied at the last checkpoint, seen at the last look.
+func checkpointDue(n, copied, seen int64) bool {
+	if n == copied {
+		return false // nothing new
+	}
+	busy := n != seen
+	return !busy || n-copied >= checkpointPages
+}
+
+// checkpoint runs a PASSIVE checkpoint and reports whether it copied every
+// frame of the WAL.
+func checkpoint(db *sql.DB) bool {
+	var busy, log, done int
+	err := db.QueryRowContext(context.Background(), "PRAGMA wal_checkpoint(PASSIVE)").Scan(&busy, &log, &done)
+	return err == nil && busy == 0 && done == log
 }

@@ -214,3 +214,56 @@ func TestCheckpointsBesideTheWriter(t *testing.T) {
 		time.Sleep(checkpointEvery / 5)
 	}
 }
+
+// The writer counts the pages it writes to the WAL, which checkpoints goes
+// by: each commit that changes something adds its pages, and a batch of
+// lookups adds none.
+func TestWriterCountsFrames(t *testing.T) {
+	s := openTest(t, t.TempDir())
+	ctx := context.Background()
+	before := s.writes.frames.Load()
+	if err := s.Record(ctx, key(1), answer(1)); err != nil {
+		t.Fatal(err)
+	}
+	one := s.writes.frames.Load() - before
+	if one < 1 {
+		t.Fatalf("a record wrote %d pages to the WAL, want at least 1", one)
+	}
+	for i := range 500 {
+		if err := s.Record(ctx, key(100+i), answer(i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	many := s.writes.frames.Load() - before - one
+	if many < 500 {
+		t.Errorf("500 records committed one by one wrote %d pages to the WAL, want at least 500", many)
+	}
+	n := s.writes.frames.Load()
+	if _, _, err := s.Lookup(ctx, key(1), epA, t0); err != nil {
+		t.Fatal(err)
+	}
+	if got := s.writes.frames.Load(); got != n {
+		t.Errorf("a lookup wrote %d pages to the WAL, want 0", got-n)
+	}
+}
+
+// A writer that keeps writing is checkpointed once checkpointPages pages
+// are in the WAL, not at every look; one that stopped, at the next look.
+func TestCheckpointDue(t *testing.T) {
+	for _, c := range []struct {
+		n, copied, seen int64
+		want            bool
+	}{
+		{0, 0, 0, false},                                            // nothing written
+		{100, 100, 50, false},                                       // nothing new since the last checkpoint
+		{200, 100, 150, false},                                      // busy, WAL small
+		{100 + checkpointPages - 1, 100, 150, false},                // busy, just under the size
+		{100 + checkpointPages, 100, 150, true},                     // busy, WAL full enough
+		{200, 100, 200, true},                                       // idle since the last look
+		{100 + 3*checkpointPages, 100, 100 + checkpointPages, true}, // far behind
+	} {
+		if got := checkpointDue(c.n, c.copied, c.seen); got != c.want {
+			t.Errorf("checkpointDue(%d, %d, %d) = %t, want %t", c.n, c.copied, c.seen, got, c.want)
+		}
+	}
+}

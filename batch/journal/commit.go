@@ -7,6 +7,15 @@ import "fmt"
 // no flush running becomes the flusher: it takes the whole buffer, drops
 // j.mu, writes and syncs, and wakes everyone. While it syncs, other callers
 // append to a fresh buffer: one of them flushes that batch next.
+//
+// Before it takes the buffer, the flusher gathers: it lets the goroutines
+// that are about to append (workers just woken together, by the memory's
+// commit or by answers arriving at once) do so, yielding the processor
+// again while the buffer grows, up to gatherRounds times. One sync then
+// covers what would otherwise be several syncs run back to back, each for
+// a record or two. A caller alone yields once, to nobody, and flushes at
+// once: gathering waits for no time and no count, only for goroutines
+// that can run now.
 
 // usable reports why no record may be appended. Call with j.mu held.
 func (j *Journal) usable() error {
@@ -51,10 +60,30 @@ func (j *Journal) waitDurable(target uint64) error {
 	return nil
 }
 
+// gatherRounds bounds how many times the flusher yields before it writes.
+const gatherRounds = 8
+
+// gather yields the processor, with j.mu released, while other callers
+// append records, up to gatherRounds times. Call with j.mu held and
+// j.flushing set (so that no caller starts another flush meanwhile).
+func (j *Journal) gather() {
+	for range gatherRounds {
+		n := j.appended
+		j.mu.Unlock()
+		j.yield()
+		j.mu.Lock()
+		if j.appended == n {
+			return
+		}
+	}
+}
+
 // flush writes and syncs everything appended so far. Call with j.mu held
-// and no flush running; j.mu is released during the write and the sync.
+// and no flush running; j.mu is released while it gathers, writes and
+// syncs.
 func (j *Journal) flush() {
 	j.flushing = true
+	j.gather()
 	buf, upto := j.buf, j.appended
 	j.buf = j.spare[:0]
 	j.spare = nil

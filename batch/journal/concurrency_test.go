@@ -68,7 +68,9 @@ func TestConcurrent(t *testing.T) {
 
 // TestGroupCommit holds the first sync until every other caller has queued
 // its record, proving appenders are not blocked by a sync in progress; the
-// 99 queued records must then share one sync.
+// 99 queued records must then share one sync. The first caller starts
+// alone and is in its sync before the others start, so that its gather
+// (which would take in whoever appends meanwhile) finds nobody.
 func TestGroupCommit(t *testing.T) {
 	const callers = 100
 	j, _, err := open(tempPath(t), testMeta(), false, fastConfig())
@@ -76,20 +78,26 @@ func TestGroupCommit(t *testing.T) {
 		t.Fatal(err)
 	}
 	var syncs atomic.Int64
-	release := make(chan struct{})
+	syncing, release := make(chan struct{}), make(chan struct{})
 	j.sync = func(*os.File) error {
 		if syncs.Add(1) == 1 {
+			close(syncing)
 			<-release
 		}
 		return nil
 	}
 	var wg sync.WaitGroup
-	for row := range callers {
+	attempt := func(row int) {
 		wg.Go(func() {
 			if err := j.Attempt(row, 1); err != nil {
 				t.Error(err)
 			}
 		})
+	}
+	attempt(0)
+	<-syncing
+	for row := 1; row < callers; row++ {
+		attempt(row)
 	}
 	deadline := time.Now().Add(10 * time.Second) // a guard against a hang, not a measurement
 	for appended(j) < callers && time.Now().Before(deadline) {

@@ -21,6 +21,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime"
 	"sync"
 	"time"
 
@@ -41,11 +42,12 @@ var ErrClosed = errors.New("journal is closed")
 
 // Journal is an open journal. Its methods are safe for concurrent use.
 type Journal struct {
-	path string
-	f    *os.File
-	sync func(*os.File) error
-	id   string // random, made when the journal is created; kept by every resume
-	key  uint32 // binds each record's CRC to this journal's id (see lineKey)
+	path  string
+	f     *os.File
+	sync  func(*os.File) error
+	yield func() // lets other goroutines run while the flusher gathers
+	id    string // random, made when the journal is created; kept by every resume
+	key   uint32 // binds each record's CRC to this journal's id (see lineKey)
 
 	mu       sync.Mutex
 	cond     sync.Cond // signalled when a flush ends
@@ -60,8 +62,9 @@ type Journal struct {
 
 // config holds what tests replace.
 type config struct {
-	sync func(*os.File) error // makes written data durable
-	now  func() time.Time     // time of the run record
+	sync  func(*os.File) error // makes written data durable
+	now   func() time.Time     // time of the run record
+	yield func()               // the flusher's yield while it gathers; nil: runtime.Gosched
 }
 
 // Open opens the journal at path for a run described by meta.
@@ -299,7 +302,10 @@ func read(path string, f *os.File, meta Meta) (st *State, id string, good, end i
 }
 
 func newJournal(path string, f *os.File, c config, id string) *Journal {
-	j := &Journal{path: path, f: f, sync: c.sync, id: id, key: lineKey(id)}
+	j := &Journal{path: path, f: f, sync: c.sync, yield: c.yield, id: id, key: lineKey(id)}
+	if j.yield == nil {
+		j.yield = runtime.Gosched
+	}
 	j.cond.L = &j.mu
 	return j
 }

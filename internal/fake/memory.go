@@ -200,6 +200,39 @@ func (c LookupClaimer) LookupOrClaim(ctx context.Context, key batch.MemoryKey, e
 	return batch.Remembered{}, false, ok, until, nil
 }
 
+// CardClaimer is a LookupClaimer with LookupOrClaimCard
+// (batch.CardClaimer), as the SQLite store has; its calls are counted as
+// "lookup or claim card".
+type CardClaimer struct{ LookupClaimer }
+
+var _ batch.CardClaimer = CardClaimer{}
+
+// LookupOrClaimCard is LookupOrClaim and, when it claims the row,
+// ReserveCard, under one lock.
+func (c CardClaimer) LookupOrClaimCard(ctx context.Context, key batch.MemoryKey, endpoint string, since time.Time, reuse func(batch.Remembered) bool,
+	holder string, now time.Time, lease time.Duration, card batch.MemoryKey, max int) (batch.Remembered, bool, bool, time.Time, batch.CardReservation, error) {
+	if err := c.begin(ctx, "lookup or claim card"); err != nil {
+		return batch.Remembered{}, false, false, time.Time{}, batch.CardReservation{}, err
+	}
+	if holder == "" || lease <= 0 {
+		return batch.Remembered{}, false, false, time.Time{}, batch.CardReservation{}, errors.New("fake memory: claim needs a holder and a positive lease")
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if r, ok := c.lookupLocked(key, endpoint, since); ok && reuse(r) {
+		return r, true, false, time.Time{}, batch.CardReservation{}, nil
+	}
+	ok, until := c.claimLocked(key, endpoint, holder, now, lease)
+	if !ok {
+		return batch.Remembered{}, false, false, until, batch.CardReservation{}, nil
+	}
+	res := batch.CardReservation{OK: true}
+	if max > 0 {
+		res = c.reserveLocked(card, now, max)
+	}
+	return batch.Remembered{}, false, true, until, res, nil
+}
+
 // Unclaim ends holder's claim on key for endpoint, if it is holder's.
 func (m *Memory) Unclaim(ctx context.Context, key batch.MemoryKey, endpoint, holder string) error {
 	if err := m.begin(ctx, "unclaim"); err != nil {
@@ -233,6 +266,10 @@ func (m *Memory) ReserveCard(ctx context.Context, card batch.MemoryKey, now time
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	return m.reserveLocked(card, now, max), nil
+}
+
+func (m *Memory) reserveLocked(card batch.MemoryKey, now time.Time, max int) batch.CardReservation {
 	from := now.Add(-24 * time.Hour)
 	var live []cardCall
 	for _, c := range m.cards[card] {
@@ -248,12 +285,12 @@ func (m *Memory) ReserveCard(ctx context.Context, card batch.MemoryKey, now time
 				oldest = c.at
 			}
 		}
-		return batch.CardReservation{Next: oldest.Add(24 * time.Hour)}, nil
+		return batch.CardReservation{Next: oldest.Add(24 * time.Hour)}
 	}
 	m.nextID++
 	id := strconv.Itoa(m.nextID)
 	m.cards[card] = append(live, cardCall{id: id, at: now})
-	return batch.CardReservation{OK: true, ID: id}, nil
+	return batch.CardReservation{OK: true, ID: id}
 }
 
 // ReleaseCard uncounts the reservation id of card.
@@ -551,3 +588,69 @@ func (s *fieldSource) Next() (batch.Row, error) {
 type outcomeSink struct{ got []batch.Outcome }
 
 func (s *outcomeSink) Write(r *batch.Result) error { s.got = append(s.got, r.Outcome); return nil }
+
+// CheckCardClaims checks LookupOrClaimCard of m against the contract of
+// batch.CardClaimer: a row found and reused counts nothing; a row claimed
+// counts the card's call as ReserveCard would, up to max in the window,
+// then refuses with the time the oldest count leaves it; a row another
+// holder holds counts nothing. m must be empty; now is the clock.
+func CheckCardClaims(t testing.TB, m batch.CardClaimer, now time.Time) {
+	t.Helper()
+	ctx := context.Background()
+	const ep = "https://faceid.tencentcloudapi.com:443"
+	yes := func(batch.Remembered) bool { return true }
+	card := m.CardKey(Person(1).BankCard)
+	loc := func(row int, holder string, at time.Time) (bool, bool, batch.CardReservation) {
+		t.Helper()
+		_, found, claimed, _, res, err := m.LookupOrClaimCard(ctx, m.RowKey(Person(row)), ep, now.Add(-time.Hour), yes, holder, at, time.Minute, card, 2)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return found, claimed, res
+	}
+	// left is how many calls ReserveCard may still count for card at at.
+	left := func(at time.Time) int {
+		t.Helper()
+		var ids []string
+		defer func() {
+			for _, id := range ids {
+				if err := m.ReleaseCard(ctx, card, id); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}()
+		for {
+			res, err := m.ReserveCard(ctx, card, at, 2)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !res.OK {
+				return len(ids)
+			}
+			ids = append(ids, res.ID)
+		}
+	}
+	if found, claimed, res := loc(1, "run-a", now); found || !claimed || !res.OK || res.ID == "" {
+		t.Fatalf("unanswered row: found %v claimed %v %+v, want claimed and counted", found, claimed, res)
+	}
+	if found, claimed, res := loc(1, "run-b", now.Add(time.Second)); found || claimed || res != (batch.CardReservation{}) {
+		t.Errorf("row run-a holds: found %v claimed %v %+v, want refused, nothing counted", found, claimed, res)
+	}
+	if err := m.Record(ctx, m.RowKey(Person(1)), batch.Remembered{Result: "0", Charged: batch.ChargedYes, RequestID: "r1", AnsweredAt: now, Endpoint: ep}); err != nil {
+		t.Fatal(err)
+	}
+	if found, claimed, res := loc(1, "run-b", now.Add(time.Second)); !found || claimed || res != (batch.CardReservation{}) {
+		t.Errorf("answered row: found %v claimed %v %+v, want reused, nothing counted", found, claimed, res)
+	}
+	if n := left(now.Add(time.Second)); n != 1 {
+		t.Fatalf("after one counted claim of max 2, ReserveCard may count %d more, want 1", n)
+	}
+	// Another row of the same card: the second count, then the cap.
+	if _, claimed, res := loc(2, "run-a", now.Add(2*time.Second)); !claimed || !res.OK {
+		t.Errorf("second row of the card: claimed %v %+v, want claimed and counted", claimed, res)
+	}
+	_, claimed, res := loc(3, "run-a", now.Add(3*time.Second))
+	if !claimed || res.OK || !res.Next.Equal(now.Add(24*time.Hour)) {
+		t.Errorf("third row of the card, max 2: claimed %v %+v, want claimed, refused until %v", claimed, res, now.Add(24*time.Hour))
+	}
+}

@@ -160,3 +160,7 @@ func TestMemoryClaims(t *testing.T) {
 		t.Errorf("Claim with a done ctx: %v", err)
 	}
 }
+
+func TestCheckCardClaims(t *testing.T) {
+	CheckCardClaims(t, CardClaimer{LookupClaimer{NewMemory()}}, time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC))
+}
