@@ -53,10 +53,18 @@ func check(f batch.Fields, today int) *batch.Problem {
 	if r := checkIDCard(f.IDCard, today); r != "" {
 		return &batch.Problem{Field: batch.FieldIDCard, Reason: r}
 	}
-	if f.CertType != "" && f.CertType != "0" {
-		return &batch.Problem{Field: batch.FieldCertType, Reason: "unsupported (only the resident ID card: empty, 0, 01, 身份证, 居民身份证, 二代身份证 or ID card)"}
+	if r := checkCertType(f.CertType); r != "" {
+		return &batch.Problem{Field: batch.FieldCertType, Reason: r}
 	}
 	return nil
+}
+
+// checkCertType refuses a cert type other than the resident ID card.
+func checkCertType(s string) string {
+	if s != "" && s != "0" {
+		return "unsupported (only the resident ID card: empty, 0, 01, 身份证, 居民身份证, 二代身份证 or ID card)"
+	}
+	return ""
 }
 
 // maxFieldChars is the longest a field may be, in characters.
@@ -176,8 +184,12 @@ func IDCheckChar(first17 string) byte {
 	for i := 0; i < 17; i++ {
 		sum += int(first17[i]-'0') * idWeights[i]
 	}
-	return "10X98765432"[sum%11]
+	return idCheckChars[sum%11]
 }
+
+// idCheckChars is the check character of each sum of the weighted digits,
+// modulo 11.
+const idCheckChars = "10X98765432"
 
 func checkIDCard(s string, today int) string {
 	switch {
@@ -190,6 +202,13 @@ func checkIDCard(s string, today int) string {
 	case !allDigits(s[:17]) || !(s[17] == 'X' || s[17] >= '0' && s[17] <= '9'):
 		return "bad characters (want 17 digits and a digit or X)"
 	}
+	return checkIDDate(s, IDCheckChar(s), today)
+}
+
+// checkIDDate is the rest of checkIDCard, for an ID of 17 digits and a
+// digit or X whose check character should be want: the birth date, then
+// the check character.
+func checkIDDate(s string, want byte, today int) string {
 	y, m, d := atoi(s[6:10]), atoi(s[10:12]), atoi(s[12:14])
 	if m < 1 || m > 12 || d < 1 || d > daysIn(y, m) {
 		return "birth date is not a real date"
@@ -200,7 +219,7 @@ func checkIDCard(s string, today int) string {
 	if y*10000+m*100+d > today {
 		return "birth date in the future"
 	}
-	if want := IDCheckChar(s); s[17] != want {
+	if s[17] != want {
 		return fmt.Sprintf("wrong check character (is %c, want %c)", s[17], want)
 	}
 	return ""

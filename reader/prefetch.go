@@ -27,7 +27,7 @@ const (
 // returned, the table's error after its rows.
 type prefetched struct {
 	src     table
-	norm    func(cells []string) batch.Fields // nil: the caller normalises
+	norm    func(cells []string) (batch.Fields, *batch.Problem) // nil: the caller normalises
 	batches chan *rowBatch
 	spent   chan *rowBatch // batches read to their end, for their slices to be reused
 	stop    chan struct{}
@@ -39,11 +39,12 @@ type prefetched struct {
 
 // rowBatch is a run of consecutive rows of a table.
 type rowBatch struct {
-	flat    []string // the cells of every row, one after the other
-	ends    []int    // row i is flat[ends[i-1]:ends[i]]
-	lines   []int
-	numeric [][]bool       // per row, per cell; nil for a table without numeric cells
-	fields  []batch.Fields // per row, from norm, when normalized
+	flat     []string // the cells of every row, one after the other
+	ends     []int    // row i is flat[ends[i-1]:ends[i]]
+	lines    []int
+	numeric  [][]bool         // per row, per cell; nil for a table without numeric cells
+	fields   []batch.Fields   // per row, from norm, when normalized
+	problems []*batch.Problem // per row, from norm, when normalized
 	// normalized: the batch's fields were normalised on the reading goroutine
 	normalized bool
 	err        error // after the rows: the error next returned (io.EOF at the end)
@@ -51,16 +52,17 @@ type rowBatch struct {
 
 // prefetch starts reading t ahead. hasNumeric says whether t can report
 // numeric cells (XLSX), so their flags must travel with the rows. norm,
-// when not nil, normalises a row's fields; the reading goroutine calls it
-// for a batch when half the batches in flight or more are waiting for the
-// caller, and fields then returns them.
-func prefetch(t table, hasNumeric bool, norm func(cells []string) batch.Fields) *prefetched {
+// when not nil, normalises and checks a row's fields; the reading goroutine
+// calls it for a batch when half the batches in flight or more are waiting
+// for the caller, and fields then returns them.
+func prefetch(t table, hasNumeric bool, norm func(cells []string) (batch.Fields, *batch.Problem)) *prefetched {
 	p := &prefetched{src: t, norm: norm, batches: make(chan *rowBatch, 4), spent: make(chan *rowBatch, 8), stop: make(chan struct{})}
 	p.wg.Add(1)
 	go func() {
 		defer p.wg.Done()
 		defer close(p.batches)
 		width := 0 // cells a row in the last batch, to size the next at once
+		at, _ := t.(appender)
 		for {
 			b := p.newBatch()
 			if width > 0 {
@@ -70,20 +72,31 @@ func prefetch(t table, hasNumeric bool, norm func(cells []string) batch.Fields) 
 			b.normalized = norm != nil && len(p.batches) >= cap(p.batches)/2
 			size := 0
 			for len(b.lines) < prefetchRows && size < prefetchBytes {
-				cells, line, err := safeNext(t)
+				from := len(b.flat)
+				var line int
+				var err error
+				if at != nil {
+					b.flat, line, err = safeAppend(at, b.flat)
+				} else {
+					var cells []string
+					cells, line, err = safeNext(t)
+					// The slice is the table's to reuse; its strings are not.
+					b.flat = append(b.flat, cells...)
+				}
 				if err != nil {
+					b.flat = b.flat[:from]
 					b.err = err
 					break
 				}
-				// The slice is the table's to reuse; its strings are not.
-				b.flat = append(b.flat, cells...)
+				cells := b.flat[from:]
 				for _, c := range cells {
 					size += len(c)
 				}
 				b.ends = append(b.ends, len(b.flat))
 				b.lines = append(b.lines, line)
 				if b.normalized {
-					b.fields = append(b.fields, norm(b.flat[len(b.flat)-len(cells):]))
+					f, p := norm(b.flat[len(b.flat)-len(cells):])
+					b.fields, b.problems = append(b.fields, f), append(b.problems, p)
 				}
 				if hasNumeric {
 					flags := make([]bool, len(cells))
@@ -116,12 +129,15 @@ func (p *prefetched) newBatch() *rowBatch {
 	case b := <-p.spent:
 		b.flat, b.numeric, b.normalized = nil, nil, false
 		b.ends, b.lines, b.fields = b.ends[:0], b.lines[:0], b.fields[:0]
+		clear(b.problems) // for the problems to be collected
+		b.problems = b.problems[:0]
 		return b
 	default:
 	}
 	b := &rowBatch{ends: make([]int, 0, prefetchRows), lines: make([]int, 0, prefetchRows)}
 	if p.norm != nil {
 		b.fields = make([]batch.Fields, 0, prefetchRows)
+		b.problems = make([]*batch.Problem, 0, prefetchRows)
 	}
 	return b
 }
@@ -155,13 +171,14 @@ func (p *prefetched) next() ([]string, int, error) {
 	return b.flat[start:b.ends[i]:b.ends[i]], b.lines[i], nil
 }
 
-// fields returns the normalised fields of the row last returned; ok is
-// false when its batch was not normalised (the caller normalises it).
-func (p *prefetched) fields() (f batch.Fields, ok bool) {
+// fields returns the normalised fields of the row last returned, and
+// their problem; ok is false when its batch was not normalised (the caller
+// normalises it).
+func (p *prefetched) fields() (f batch.Fields, problem *batch.Problem, ok bool) {
 	if p.cur == nil || !p.cur.normalized || p.i == 0 {
-		return batch.Fields{}, false
+		return batch.Fields{}, nil, false
 	}
-	return p.cur.fields[p.i-1], true
+	return p.cur.fields[p.i-1], p.cur.problems[p.i-1], true
 }
 
 func (p *prefetched) numeric(col int) bool {
@@ -179,6 +196,13 @@ func (p *prefetched) close() error {
 	return p.src.close()
 }
 
+// appender is a table that can append a row's cells to a slice of the
+// caller's, strings that stay valid (csvTable): the batch is filled without
+// a copy of the row's slice.
+type appender interface {
+	appendNext(dst []string) ([]string, int, error)
+}
+
 // errInternal wraps a reader bug that a strange file reached: the file is
 // refused with a message instead of the process crashing.
 var errInternal = errors.New("the file could not be read (an internal error of the reader: please report it with a copy of the file's structure, never its data)")
@@ -193,4 +217,16 @@ func safeNext(t table) (cells []string, line int, err error) {
 		}
 	}()
 	return t.next()
+}
+
+// safeAppend is safeNext for an appender: dst appended the row's cells, or
+// as it was with the error.
+func safeAppend(t appender, dst []string) (cells []string, line int, err error) {
+	from := len(dst)
+	defer func() {
+		if v := recover(); v != nil {
+			cells, line, err = dst[:from], 0, fmt.Errorf("%w: %v", errInternal, v)
+		}
+	}()
+	return t.appendNext(dst)
 }

@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/bankcard4e/bankcard4e/batch"
 )
@@ -233,7 +234,7 @@ func (r *Reader) findHeader(t table, m matcher) error {
 			ct, csv := t.(*csvTable) // CSV has no numeric cells
 			r.csv = ct
 			r.header, r.lastLine = h, line
-			r.tab = prefetch(t, !csv, func(cells []string) batch.Fields { return normalizeRow(&h, cells) })
+			r.tab = prefetch(t, !csv, func(cells []string) (batch.Fields, *batch.Problem) { return checkRow(&h, cells, r.today) })
 			return nil
 		}
 		if n := len(found(h)); n > bestN {
@@ -265,7 +266,7 @@ func (r *Reader) findHeader(t table, m matcher) error {
 
 func allBlank(cells []string) bool {
 	for _, c := range cells {
-		if c != "" && strings.TrimFunc(c, isTrimmable) != "" {
+		if c != "" && (c[0] < utf8.RuneSelf && !asciiSpace[c[0]] || strings.TrimFunc(c, isTrimmable) != "") {
 			return false
 		}
 	}
@@ -320,24 +321,26 @@ func (r *Reader) row(cells []string, line int) batch.Row {
 		r.slab = r.slab[n:]
 		copy(row.Cells, cells) // padded with ""; cells beyond the header are dropped
 	}
+	var problem *batch.Problem // check's, on the fields
 	if pf, ok := r.tab.(*prefetched); !ok {
-		row.Fields = normalizeRow(h, row.Cells)
-	} else if row.Fields, ok = pf.fields(); !ok {
-		row.Fields = normalizeRow(h, row.Cells)
+		row.Fields, problem = checkRow(h, row.Cells, r.today)
+	} else if row.Fields, problem, ok = pf.fields(); !ok {
+		row.Fields, problem = checkRow(h, row.Cells, r.today)
 	}
 	var other rune
 	if r.csv != nil {
 		other = r.csv.otherDelimiter(cells, n)
 	}
+	sheet := r.csv == nil // CSV has no numeric cells
 	switch {
 	case other != 0:
 		row.Problem = r.csv.delimiterProblem(h, cells, line, other)
-	case r.tab.numeric(h.BankCard) && tooManyDigits(row.Cells[h.BankCard]):
+	case sheet && r.tab.numeric(h.BankCard) && tooManyDigits(row.Cells[h.BankCard]):
 		row.Problem = &batch.Problem{Field: batch.FieldBankCard, Reason: reasonNumeric}
-	case r.tab.numeric(h.IDCard) && tooManyDigits(row.Cells[h.IDCard]):
+	case sheet && r.tab.numeric(h.IDCard) && tooManyDigits(row.Cells[h.IDCard]):
 		row.Problem = &batch.Problem{Field: batch.FieldIDCard, Reason: reasonNumeric}
 	case !r.opts.NoPrecheck:
-		row.Problem = check(row.Fields, r.today)
+		row.Problem = problem
 	}
 	return row
 }
