@@ -357,20 +357,36 @@ func (e *recordTooLarge) Error() string {
 func (e *recordTooLarge) Unwrap() error { return ErrTooLarge }
 
 func (t *csvTable) next() ([]string, int, error) {
-	rec, err := t.r.Read()
+	rec, line, err := t.appendNext(t.r.fields[:0])
 	if err != nil {
+		return nil, 0, err
+	}
+	t.r.fields = rec
+	return rec, line, nil
+}
+
+// appendNext is next that appends the row's cells to dst (they stay valid
+// after the following call) and returns dst so extended: the prefetching
+// goroutine reads the cells straight into its batch. On an error, dst is
+// returned as it was.
+func (t *csvTable) appendNext(dst []string) ([]string, int, error) {
+	from := len(dst)
+	dst, err := t.r.appendRecord(dst)
+	if err != nil {
+		dst = dst[:from]
 		var tl *recordTooLarge
 		var pe *csv.ParseError
 		switch {
 		case errors.As(err, &tl):
-			return nil, 0, tl
+			return dst, 0, tl
 		case errors.As(err, &pe):
 			// Strict RFC 4180: a malformed record stops the file rather than
 			// letting a stray quote swallow the rows after it.
-			return nil, 0, fmt.Errorf("line %d: %w", pe.StartLine, pe.Err)
+			return dst, 0, fmt.Errorf("line %d: %w", pe.StartLine, pe.Err)
 		}
-		return nil, 0, err
+		return dst, 0, err
 	}
+	rec := dst[from:]
 	start := t.r.firstLine
 	if t.row == 0 {
 		t.row = start
@@ -383,11 +399,11 @@ func (t *csvTable) next() ([]string, int, error) {
 	if t.strict {
 		for _, c := range rec {
 			if !utf8.ValidString(c) {
-				return nil, 0, fmt.Errorf("line %d: not valid UTF-8, though the file starts with a UTF-8 BOM (a line pasted from a GBK file?): fix the line or save the file again as CSV UTF-8", start)
+				return dst[:from], 0, fmt.Errorf("line %d: not valid UTF-8, though the file starts with a UTF-8 BOM (a line pasted from a GBK file?): fix the line or save the file again as CSV UTF-8", start)
 			}
 		}
 	}
-	return rec, t.row, nil
+	return dst, t.row, nil
 }
 
 func (t *csvTable) numeric(int) bool { return false }

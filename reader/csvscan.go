@@ -173,13 +173,25 @@ func (s *csvScanner) record() (rec []byte, quotes bool, err error) {
 // Like encoding/csv, it skips empty lines, ends a line at LF or CRLF, and
 // drops a CR just before the end of the file.
 func (s *csvScanner) Read() ([]string, error) {
+	fields, err := s.appendRecord(s.fields[:0])
+	if err != nil {
+		return nil, err
+	}
+	s.fields = fields
+	return fields, nil
+}
+
+// appendRecord is Read that appends the record's fields to dst (the
+// fields are strings of their own, valid after the following call) and
+// returns dst so extended; on an error, dst is returned as it was.
+func (s *csvScanner) appendRecord(dst []string) ([]string, error) {
 	for {
 		rec, quotes, err := s.record()
 		if err != nil {
-			return nil, err
+			return dst, err
 		}
 		if quotes {
-			return s.readQuoted(rec)
+			return s.readQuoted(dst, rec)
 		}
 		s.line++
 		line := rec
@@ -195,18 +207,17 @@ func (s *csvScanner) Read() ([]string, error) {
 			continue
 		}
 		str := s.text(s.recAt, len(line))
-		s.fields = s.fields[:0]
 		for {
 			k := bytes.IndexByte(line, s.comma)
 			if k < 0 {
 				break
 			}
-			s.fields = append(s.fields, str[len(str)-len(line):len(str)-len(line)+k])
+			dst = append(dst, str[len(str)-len(line):len(str)-len(line)+k])
 			line = line[k+1:]
 		}
-		s.fields = append(s.fields, str[len(str)-len(line):])
+		dst = append(dst, str[len(str)-len(line):])
 		s.firstLine, s.lastLine = s.line, s.line
-		return s.fields, nil
+		return dst, nil
 	}
 }
 
@@ -224,8 +235,9 @@ func (s *csvScanner) text(at, n int) string {
 var errSplitRecord = errors.New("a quoted record read as more than one")
 
 // readQuoted reads one record with quotes with encoding/csv, counting its
-// lines and errors from the record's first line.
-func (s *csvScanner) readQuoted(rec []byte) ([]string, error) {
+// lines and errors from the record's first line, and appends its fields to
+// dst.
+func (s *csvScanner) readQuoted(dst []string, rec []byte) ([]string, error) {
 	base := s.line
 	s.line += bytes.Count(rec, []byte{'\n'})
 	if rec[len(rec)-1] != '\n' {
@@ -247,16 +259,15 @@ func (s *csvScanner) readQuoted(rec []byte) ([]string, error) {
 			moved := *pe
 			moved.StartLine += base
 			moved.Line += base
-			return nil, &moved
+			return dst, &moved
 		}
-		return nil, err
+		return dst, err
 	}
 	first, _ := r.FieldPos(0)
 	last, _ := r.FieldPos(len(fields) - 1)
 	if _, err := r.Read(); err != io.EOF {
-		return nil, fmt.Errorf("%w: line %d: %w", errInternal, base+1, errSplitRecord)
+		return dst, fmt.Errorf("%w: line %d: %w", errInternal, base+1, errSplitRecord)
 	}
-	s.fields = append(s.fields[:0], fields...)
 	s.firstLine, s.lastLine = base+first, base+last
-	return s.fields, nil
+	return append(dst, fields...), nil
 }
