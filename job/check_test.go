@@ -3,6 +3,7 @@ package job
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"hash/maphash"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -10,6 +11,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/bankcard4e/bankcard4e/batch"
 	"github.com/bankcard4e/bankcard4e/reader"
 )
 
@@ -35,6 +37,17 @@ func sortedRepeats(keys []uint64) int {
 	return adjacentRepeats(keys)
 }
 
+// adjacentRepeats counts the keys of a sorted slice equal to the one before.
+func adjacentRepeats(sorted []uint64) int {
+	n := 0
+	for i := 1; i < len(sorted); i++ {
+		if sorted[i] == sorted[i-1] {
+			n++
+		}
+	}
+	return n
+}
+
 func TestCountRepeats(t *testing.T) {
 	rnd := rand.New(rand.NewPCG(3, 4))
 	for _, n := range []int{0, 1, 2, 100, 1<<12 - 1, 1 << 12, 50_000, 300_000} {
@@ -58,6 +71,70 @@ func TestCountRepeats(t *testing.T) {
 				t.Errorf("n=%d skew=%v: countRepeats = %d, want %d", n, skew, got, want)
 			}
 		}
+	}
+}
+
+// TestCountRepeatsEdges: the key 0 (which the hash set cannot hold), keys
+// that differ only in the bits that pick their part or only in the bits
+// below, and a part far larger than the others.
+func TestCountRepeatsEdges(t *testing.T) {
+	for _, keys := range [][]uint64{
+		{0},
+		{0, 0},
+		{0, 0, 0, 1, 1, 0},
+		{1 << 56, 2 << 56, 1 << 56, 1, 2, 1, 1<<56 | 1, 1<<56 | 1},
+		{1 << 63, 1<<63 | 1<<55, 1 << 63, ^uint64(0), ^uint64(0)},
+	} {
+		if got, want := countRepeats(slices.Clone(keys)), sortedRepeats(keys); got != want {
+			t.Errorf("countRepeats(%x) = %d, want %d", keys, got, want)
+		}
+	}
+	rnd := rand.New(rand.NewPCG(9, 10))
+	keys := make([]uint64, 100_000)
+	for i := range keys {
+		keys[i] = rnd.Uint64()
+		if i%3 == 0 {
+			keys[i] >>= 8 // a third in part 0
+		}
+		if i > 0 && i%7 == 0 {
+			keys[i] = keys[rnd.IntN(i)]
+		}
+	}
+	if got, want := countRepeats(slices.Clone(keys)), sortedRepeats(keys); got != want {
+		t.Errorf("skewed parts: countRepeats = %d, want %d", got, want)
+	}
+}
+
+// TestRowHash: rowHash gives two rows the same hash exactly when
+// batch.Keyer gives them the same key (cert type "0" and "" alike), over
+// rows of few distinct values so that many pairs are equal.
+func TestRowHash(t *testing.T) {
+	rnd := rand.New(rand.NewPCG(15, 16))
+	keyer := batch.NewKeyer()
+	seed := maphash.MakeSeed()
+	pick := func(vals ...string) string { return vals[rnd.IntN(len(vals))] }
+	row := func() batch.Fields {
+		return batch.Fields{
+			Name:     pick("张伟", "Wei", "", "a"),
+			BankCard: pick("6222023416721109", "", "a"),
+			Phone:    pick("16689915737", "", "a"),
+			IDCard:   pick("110101198503129492", "", "a"),
+			CertType: pick("", "0", "1", "a"),
+		}
+	}
+	equal := 0
+	for range 20000 {
+		a, b := row(), row()
+		sameKey := keyer.Key(a) == keyer.Key(b)
+		if sameHash := rowHash(seed, a) == rowHash(seed, b); sameHash != sameKey {
+			t.Fatalf("%+q and %+q: same key %v, same hash %v", a, b, sameKey, sameHash)
+		}
+		if sameKey {
+			equal++
+		}
+	}
+	if equal == 0 {
+		t.Fatal("the test made no equal rows")
 	}
 }
 
