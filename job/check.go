@@ -132,7 +132,11 @@ func checkInput(input string, o reader.Options, answered func(batch.Fields) (boo
 		return nil, err
 	}
 	defer r.Close()
-	rep, err := countInput(r, input, answered)
+	var between func() // for the rows' loop to hash the CSV's bytes read
+	if ad != nil {
+		between = ad.help
+	}
+	rep, err := countInput(r, input, answered, between)
 	if ad != nil {
 		ad.close() // the reader has fed it the whole file, once it read every row
 	}
@@ -147,52 +151,128 @@ func checkInput(input string, o reader.Options, answered func(batch.Fields) (boo
 	return rep, nil
 }
 
-// asyncDigest is an io.Writer that hashes what is written to it on a
-// goroutine of its own; close ends the input, and out then receives the
-// hex SHA-256. Each write is copied (the writer may reuse its buffer).
+// asyncDigest is an io.Writer that hashes what is written to it off the
+// writer's goroutine; close ends the input, and out then receives the hex
+// SHA-256. Each write is copied (the writer may reuse its buffer) into a
+// queue. The rows' consumer hashes the queue between rows (help): the
+// reading goroutine is a check's critical path, and a third busy goroutine
+// on two cores took turns with it. A goroutine of its own hashes the queue
+// when it grows (as while Open scans the file before the rows are read),
+// and a Write that finds the queue full hashes it itself: Write never waits
+// for anyone to take the chunks. Write is called from one goroutine at a
+// time.
 type asyncDigest struct {
-	chunks chan []byte
-	free   chan []byte // hashed chunks, for their buffers to be reused
-	out    chan digest
-	mu     sync.Mutex // held to send on chunks, or to close it
+	mu     sync.Mutex // guards queue, free and closed
+	queue  [][]byte   // written, not yet hashed, in order
+	queued int        // bytes in queue
+	spare  [][]byte   // the queue's other slice, swapped with it
+	free   [][]byte   // hashed chunks, for their buffers to be reused
 	closed bool
+
+	// hashing is held to take the queue and hash it: the chunks are
+	// hashed in the order written.
+	hashing sync.Mutex
+	fp      *fileutil.Fingerprint
+	done    bool // the sum is taken
+
+	wake chan struct{} // the queue grew: the hashing goroutine hashes it
+	out  chan digest
 }
 
+// Queue lengths of asyncDigest, in writes (the reader's chunks, some 64 KiB
+// each, more for long records) and bytes: at digestWake the hashing
+// goroutine is woken, at digestQueue Write hashes the queue itself.
+const (
+	digestWake       = 4
+	digestWakeBytes  = 256 << 10
+	digestQueue      = 32
+	digestQueueBytes = 2 << 20
+)
+
 func newAsyncDigest() *asyncDigest {
-	d := &asyncDigest{chunks: make(chan []byte, 4), free: make(chan []byte, 8), out: make(chan digest, 1)}
+	d := &asyncDigest{fp: fileutil.NewFingerprint(), wake: make(chan struct{}, 1), out: make(chan digest, 1)}
 	go func() {
-		fp := fileutil.NewFingerprint()
-		for b := range d.chunks {
-			fp.Write(b)
-			select {
-			case d.free <- b:
-			default:
-			}
+		for range d.wake {
+			d.hashQueue(true)
 		}
-		sum, _ := fp.Sum()
+		d.hashQueue(true)
+		d.hashing.Lock()
+		d.done = true
+		sum, _ := d.fp.Sum()
+		d.hashing.Unlock()
 		d.out <- digest{sum: sum}
 	}()
 	return d
 }
 
 func (d *asyncDigest) Write(p []byte) (int, error) {
-	var b []byte
-	select {
-	case b = <-d.free:
-	default:
-	}
 	d.mu.Lock()
-	defer d.mu.Unlock()
 	if d.closed {
+		d.mu.Unlock()
 		// A read ahead that goes on after the rows' reader failed: the
 		// fingerprint is not used then.
 		return 0, errDigestClosed
 	}
-	d.chunks <- append(b[:0], p...)
+	var b []byte
+	if n := len(d.free); n > 0 {
+		b, d.free = d.free[n-1], d.free[:n-1]
+	}
+	d.queue = append(d.queue, append(b[:0], p...))
+	d.queued += len(p)
+	full := len(d.queue) >= digestQueue || d.queued >= digestQueueBytes
+	if !full && (len(d.queue) >= digestWake || d.queued >= digestWakeBytes) {
+		select {
+		case d.wake <- struct{}{}:
+		default: // already woken
+		}
+	}
+	d.mu.Unlock()
+	if full {
+		d.hashQueue(true)
+	}
 	return len(p), nil
 }
 
 var errDigestClosed = errors.New("fingerprint already taken")
+
+// help hashes what is queued, unless someone else is hashing: the rows'
+// consumer calls it between rows.
+func (d *asyncDigest) help() { d.hashQueue(false) }
+
+// hashQueue takes the queue and hashes it; wait says whether to wait for
+// another goroutine hashing, or else to leave the queue to it.
+func (d *asyncDigest) hashQueue(wait bool) {
+	if wait {
+		d.hashing.Lock()
+	} else if !d.hashing.TryLock() {
+		return
+	}
+	defer d.hashing.Unlock()
+	d.mu.Lock()
+	q := d.queue
+	d.queue, d.spare, d.queued = d.spare[:0], nil, 0
+	d.mu.Unlock()
+	if len(q) == 0 {
+		d.mu.Lock()
+		d.spare = q
+		d.mu.Unlock()
+		return
+	}
+	if !d.done {
+		for _, b := range q {
+			d.fp.Write(b)
+		}
+	}
+	d.mu.Lock()
+	for _, b := range q {
+		if len(d.free) < digestQueue && cap(b) <= digestWakeBytes { // not a long record's
+			d.free = append(d.free, b)
+		}
+	}
+	clear(q)
+	d.spare = q[:0]
+	d.mu.Unlock()
+}
 
 // close ends the input; calling it again does nothing.
 func (d *asyncDigest) close() {
@@ -200,7 +280,7 @@ func (d *asyncDigest) close() {
 	defer d.mu.Unlock()
 	if !d.closed {
 		d.closed = true
-		close(d.chunks)
+		close(d.wake)
 	}
 }
 
@@ -254,9 +334,14 @@ func fingerprint(path string, stop <-chan struct{}) <-chan digest {
 // errFingerprintStopped is the outcome of a fingerprint stopped early.
 var errFingerprintStopped = errors.New("fingerprint stopped")
 
+// helpEvery is how many rows countInput reads between calls of between:
+// the reader reads some 64 KiB of a CSV file every 800 rows or so.
+const helpEvery = 128
+
 // countInput reads every row of r and counts what a verify would do with it.
-// answered, when not nil, says whether the memory would answer a row.
-func countInput(r *reader.Reader, input string, answered func(batch.Fields) (bool, error)) (*CheckReport, error) {
+// answered, when not nil, says whether the memory would answer a row;
+// between, when not nil, is called every helpEvery rows.
+func countInput(r *reader.Reader, input string, answered func(batch.Fields) (bool, error), between func()) (*CheckReport, error) {
 	rep := &CheckReport{Input: input, InvalidByReason: map[string]int{}, InvalidRows: []CheckInvalid{}}
 	// A 64-bit hash of each row that would be sent (rowHash, or half its key
 	// when the memory is asked), sorted at the end to count duplicates:
@@ -277,6 +362,9 @@ func countInput(r *reader.Reader, input string, answered func(batch.Fields) (boo
 			return nil, err
 		}
 		rep.Rows++
+		if between != nil && rep.Rows%helpEvery == 0 {
+			between()
+		}
 		if p := row.Problem; p != nil {
 			rep.Invalid++
 			rep.InvalidByReason[reader.Category(p)]++

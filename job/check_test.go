@@ -201,3 +201,58 @@ func TestCheckFingerprint(t *testing.T) {
 		t.Error("Check of a missing file succeeded")
 	}
 }
+
+// TestAsyncDigest: writes of every size, from a buffer the writer reuses,
+// while another goroutine helps now and then (or never), hash to the
+// SHA-256 of all the bytes in order; a write after close fails.
+func TestAsyncDigest(t *testing.T) {
+	rnd := rand.New(rand.NewPCG(19, 20))
+	for _, helping := range []bool{false, true} {
+		d := newAsyncDigest()
+		stop := make(chan struct{})
+		helped := make(chan struct{})
+		go func() {
+			defer close(helped)
+			for helping {
+				select {
+				case <-stop:
+					return
+				default:
+					d.help()
+				}
+			}
+		}()
+		var all []byte
+		src := make([]byte, 2*digestQueueBytes+1)
+		for k := range src {
+			src[k] = byte(rnd.Uint32())
+		}
+		buf := make([]byte, len(src))
+		for i := 0; i < 1000; i++ {
+			n := rnd.IntN(1 << 12)
+			switch rnd.IntN(100) {
+			case 0:
+				n = digestWakeBytes + rnd.IntN(digestQueueBytes)
+			case 1:
+				n = len(buf)
+			}
+			at := rnd.IntN(len(src) - n + 1)
+			copy(buf, src[at:at+n]) // the writer reuses its buffer
+			all = append(all, buf[:n]...)
+			if _, err := d.Write(buf[:n]); err != nil {
+				t.Fatal(err)
+			}
+		}
+		close(stop)
+		<-helped
+		d.close()
+		d.close()
+		got := <-d.out
+		if want := sha256.Sum256(all); got.err != nil || got.sum != hex.EncodeToString(want[:]) {
+			t.Errorf("helping %v: sum %s (%v), want %x", helping, got.sum, got.err, want)
+		}
+		if _, err := d.Write([]byte("late")); err != errDigestClosed {
+			t.Errorf("write after close: %v, want %v", err, errDigestClosed)
+		}
+	}
+}
