@@ -20,7 +20,7 @@ var fieldPieces = []string{
 	" ", "  ", "\t", "\n", "\r", "\v", "\f", "\u3000", "\u00a0", "\u200b", "\ufeff", "\u0085",
 	"\x00", "\x01", "\x1f", "\x7f", "\u0080", "\u009f",
 	"\xff", "\xc3", "\xe4\xb8", "\xed\xa0\x80",
-	"-", "－", "+", "(", ")", ".", "_",
+	"-", "－", "+", "(", ")", ".", "_", "/", ":", "\xb0", "\xb9", "\xba",
 	"x", "X", "ｘ", "Ｘ",
 	"a", "Z", "Wei", "ID card", "身份证", "01",
 	"张", "伟", "买买提", "·", "•", "・", "\u0301", "e\u0301", "Ⅻ", "①", "٣",
@@ -226,5 +226,26 @@ func TestCheckRowNoAllocWhenClean(t *testing.T) {
 	})
 	if allocs != 0 {
 		t.Errorf("%v allocations for clean rows, want 0", allocs)
+	}
+}
+
+// TestDigitsRun compares digitsRun with a byte loop on runs of digits of
+// every length from 8 to 40 with one byte of each value at each place.
+func TestDigitsRun(t *testing.T) {
+	for n := 8; n <= 40; n++ {
+		base := []byte(strings.Repeat("0123456789", 4))[:n]
+		for at := 0; at < n; at++ {
+			for c := 0; c < 256; c++ {
+				b := append([]byte(nil), base...)
+				b[at] = byte(c)
+				want := true
+				for _, x := range b {
+					want = want && x >= '0' && x <= '9'
+				}
+				if got := digitsRun(string(b)); got != want {
+					t.Fatalf("digitsRun(%q) = %v, want %v", b, got, want)
+				}
+			}
+		}
 	}
 }
