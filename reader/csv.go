@@ -394,8 +394,12 @@ func (t *csvTable) appendNext(dst []string) ([]string, int, error) {
 		// Empty lines are rows to a user looking at the file in Excel.
 		t.row += 1 + start - t.endLine - 1
 	}
-	// Only the last field can run past the line its start is on.
-	t.endLine = t.r.lastLine + strings.Count(rec[len(rec)-1], "\n")
+	// Only the last field can run past the line its start is on, and only
+	// when quoted.
+	t.endLine = t.r.lastLine
+	if t.r.quotes {
+		t.endLine += strings.Count(rec[len(rec)-1], "\n")
+	}
 	if t.strict {
 		for _, c := range rec {
 			if !utf8.ValidString(c) {

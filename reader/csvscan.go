@@ -41,6 +41,7 @@ type csvScanner struct {
 	fields    []string // the last record, reused
 	firstLine int      // line the last record's first field starts on
 	lastLine  int      // line its last field starts on
+	quotes    bool     // the last record holds a quote (a field may span lines)
 
 	quoted   bytes.Reader  // a record with quotes, for encoding/csv
 	quotedBR *bufio.Reader // over quoted
@@ -191,6 +192,7 @@ func (s *csvScanner) appendRecord(dst []string) ([]string, error) {
 		if err != nil {
 			return dst, err
 		}
+		s.quotes = quotes
 		if quotes {
 			return s.readQuoted(dst, rec)
 		}
