@@ -107,7 +107,9 @@ func prefetch(t table, hasNumeric bool, norm func(cells []string) (batch.Fields,
 				}
 			}
 			if len(b.lines) > 0 {
-				width = len(b.flat)/len(b.lines) + 1
+				// Rounded up: a batch of rows as wide needs no more room
+				// (and the rare longer row grows the slice).
+				width = (len(b.flat) + len(b.lines) - 1) / len(b.lines)
 			}
 			select {
 			case p.batches <- b:
