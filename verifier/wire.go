@@ -37,22 +37,22 @@ func (c *wireConn) Write(p []byte) (int, error) {
 
 // withWireConns returns rt with every connection it dials made a
 // wireConn. A *http.Transport (the default, or the caller's) is cloned and
-// its DialContext wrapped; any other RoundTripper is returned as it is,
-// and its writes are not reported.
+// its DialContext wrapped; any other RoundTripper, or a transport that
+// dials TLS itself or through the old Dial, is returned as it is, and its
+// writes are not reported.
 func withWireConns(rt http.RoundTripper) http.RoundTripper {
 	t, ok := rt.(*http.Transport)
 	if !ok || t.DialTLSContext != nil || t.DialTLS != nil {
 		return rt
 	}
+	//lint:ignore SA1019 a caller's transport that still dials the old way is left as it is
+	if t.Dial != nil {
+		return rt
+	}
 	t = t.Clone()
 	dial := t.DialContext
 	if dial == nil {
-		if t.Dial != nil { //nolint:staticcheck // a caller's transport may still set Dial
-			d := t.Dial //nolint:staticcheck // as above
-			dial = func(_ context.Context, network, addr string) (net.Conn, error) { return d(network, addr) }
-		} else {
-			dial = (&net.Dialer{}).DialContext
-		}
+		dial = (&net.Dialer{}).DialContext
 	}
 	t.DialContext = func(ctx context.Context, network, addr string) (net.Conn, error) {
 		c, err := dial(ctx, network, addr)
