@@ -42,11 +42,11 @@ func (c *wireConn) Write(p []byte) (int, error) {
 // writes are not reported.
 func withWireConns(rt http.RoundTripper) http.RoundTripper {
 	t, ok := rt.(*http.Transport)
-	if !ok || t.DialTLSContext != nil || t.DialTLS != nil {
+	if !ok || t.DialTLSContext != nil {
 		return rt
 	}
 	//lint:ignore SA1019 a caller's transport that still dials the old way is left as it is
-	if t.Dial != nil {
+	if t.Dial != nil || t.DialTLS != nil {
 		return rt
 	}
 	t = t.Clone()
