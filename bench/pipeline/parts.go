@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"io"
+	"os"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -74,6 +75,26 @@ func (r *recorder) Verify(ctx context.Context, f batch.Fields) batch.Answer {
 		}
 	}
 	return r.v.Verify(ctx, f)
+}
+
+// stealTime is the time the hypervisor has run other guests on this
+// machine's CPUs instead of it, summed over the CPUs (the "steal" column of
+// /proc/stat's cpu line, in clock ticks of 10 ms); 0 where it is not told.
+func stealTime() time.Duration {
+	b, err := os.ReadFile("/proc/stat")
+	if err != nil {
+		return 0
+	}
+	line, _, _ := strings.Cut(string(b), "\n")
+	f := strings.Fields(line)
+	if len(f) < 9 || f[0] != "cpu" {
+		return 0
+	}
+	ticks, err := strconv.ParseInt(f[8], 10, 64)
+	if err != nil {
+		return 0
+	}
+	return time.Duration(ticks) * 10 * time.Millisecond
 }
 
 // cpuTime is the CPU time, user and system, this process has used.

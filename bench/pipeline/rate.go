@@ -79,9 +79,9 @@ func rate(ctx context.Context, o options) error {
 	}
 	defer os.Remove(jpath)
 	cfg := batch.Config{QPS: o.qps, Workers: o.workers, Journal: &timedJournal{Journal: jr}}
-	start := time.Now()
+	start, steal := time.Now(), stealTime()
 	rep, err := batch.Run(ctx, &memSource{n: o.rows}, rec, sink, cfg)
-	elapsed := time.Since(start)
+	elapsed, steal := time.Since(start), stealTime()-steal
 	if err != nil {
 		jr.Close()
 		return fmt.Errorf("run: %w", err)
@@ -129,6 +129,7 @@ func rate(ctx context.Context, o options) error {
 	if o.simProc {
 		net = o.simNet
 	}
+	fmt.Printf("steal_ms=%d ", steal.Milliseconds())
 	fmt.Printf("sim_process=%t sim_net=%s sim_sched=%s sim_nice=%d sim_group_nice=%s ", o.simProc, net, srep.Sched, srep.Nice, group)
 	fmt.Printf("mode=rate rows=%d verified=%d errors=%d calls=%d qps=%g workers=%d span_s=%.3f elapsed_s=%.3f "+
 		"rate_calls=%.3f rate_ratio=%.4f rate_pct=%.2f rate_rows=%.3f rows_ratio=%.4f throttled=%d pace_cuts=%d sim_requests=%d max_arrivals_window=%d max_in_window=%d max_starts_window=%d\n",
