@@ -48,9 +48,10 @@ type limiter struct {
 
 // windowMargin widens the guard's window beyond one second by what the
 // way from the request's last write to the service's clock adds: to a
-// simulator in the real-time class on a Unix socket, 0.3-1.9 ms at most
-// in 2,000 calls on a loaded host (3.7 ms once, beside a race-detector
-// test run); the rest is room for a network's jitter.
+// simulator in the real-time class on a Unix socket, at most 1.9 and
+// 2.8 ms in two runs of 2,000 calls without a hog (3.7 ms in one beside a
+// race-detector test run, 8.8 ms in one beside a CPU hog: BENCHMARKS.md);
+// the rest is room for a network's jitter.
 //
 // paceMargin is the same for the even pace of the slots, and is wider: a
 // start held back (a slow journal write, a late wake-up, a request the
