@@ -80,7 +80,8 @@ func TestWrittenWhenTheBytesLeave(t *testing.T) {
 }
 
 // Over TLS the writes are reported too, and a connection used again for
-// the next attempt reports to that attempt only.
+// later attempts reports to each its own, never to one that has ended
+// (not even when the next attempt has nobody to tell).
 func TestWrittenOverTLSAndOnlyToItsAttempt(t *testing.T) {
 	srv := httptest.NewTLSServer(jsonAnswer(http.StatusOK, resultBody("0", "ok", "7c7c7c7c-0000-4000-8000-000000000002")))
 	t.Cleanup(srv.Close)
@@ -97,6 +98,10 @@ func TestWrittenOverTLSAndOnlyToItsAttempt(t *testing.T) {
 	n := len(first.all())
 	if n == 0 {
 		t.Fatal("no write of the first attempt was reported over TLS")
+	}
+	// An attempt with nobody to tell, on the same connection, then one more.
+	if a := c.Verify(t.Context(), sampleFields); a.Class != batch.ClassCharged {
+		t.Fatalf("untold: %v %q %q", a.Class, a.Code, a.Message)
 	}
 	if a := c.Verify(batch.WithWritten(t.Context(), second.add), sampleFields); a.Class != batch.ClassCharged {
 		t.Fatalf("second: %v %q %q", a.Class, a.Code, a.Message)
