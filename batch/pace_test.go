@@ -220,3 +220,47 @@ func TestSizer(t *testing.T) {
 		}
 	})
 }
+
+// writtenLate is a Verifier whose first request reaches the wire late: it
+// tells the run, through WrittenFunc, a write that ended `late` after the
+// call began, and notes when each call began.
+type writtenLate struct {
+	late   time.Duration
+	mu     sync.Mutex
+	starts []time.Time
+}
+
+func (v *writtenLate) Verify(ctx context.Context, _ Fields) Answer {
+	now := time.Now()
+	v.mu.Lock()
+	first := len(v.starts) == 0
+	v.starts = append(v.starts, now)
+	v.mu.Unlock()
+	if f := WrittenFunc(ctx); f != nil && first {
+		f(now.Add(v.late))
+	}
+	return okAnswer
+}
+
+// The run hands every attempt a WrittenFunc whose report moves the start
+// in its rate guard: at --qps 1 the second call waits a window from the
+// first one's write, not from its start. (Without the report it would come
+// about one second after the first.)
+func TestRunGuardCountsFromTheWrite(t *testing.T) {
+	if testing.Short() {
+		t.Skip("real-time pacing test")
+	}
+	const late = 1500 * time.Millisecond
+	v := &writtenLate{late: late}
+	cfg := fastCfg()
+	cfg.QPS = 1
+	if _, err := Run(context.Background(), &sliceSource{rows: rows(names(2)...)}, v, &memSink{}, cfg); err != nil {
+		t.Fatal(err)
+	}
+	if len(v.starts) != 2 {
+		t.Fatalf("%d calls, want 2", len(v.starts))
+	}
+	if gap := v.starts[1].Sub(v.starts[0]); gap < late+time.Second {
+		t.Errorf("the second call came %v after the first, whose request left %v after it began: want at least %v", gap, late, late+time.Second)
+	}
+}
