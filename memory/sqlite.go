@@ -532,10 +532,11 @@ func (s *Store) Unclaim(ctx context.Context, key batch.MemoryKey, endpoint, hold
 }
 
 // ReserveCard implements batch.Memory. The count and the insert run in one
-// BEGIN IMMEDIATE transaction, which holds the database's write lock from
-// its first statement: two processes cannot both see a count under max.
+// op of the writer, inside its batch's BEGIN IMMEDIATE transaction, which
+// holds the database's write lock from its first statement: two processes
+// cannot both see a count under max.
 // Counts that left the window are not counted, and are deleted now and
-// then (writeConn.expireCards).
+// then (writer.expireCards).
 func (s *Store) ReserveCard(ctx context.Context, card batch.MemoryKey, now time.Time, limit int) (batch.CardReservation, error) {
 	if limit <= 0 {
 		return batch.CardReservation{OK: true}, nil

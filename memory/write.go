@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"errors"
-	"fmt"
 	"runtime"
 	"strconv"
 	"sync"
@@ -283,17 +282,16 @@ func (q *writer) runBatch(batch []*op) {
 	}
 	live := q.live[:0]
 	var err error
+	opFailed := false // err is the last live op's own
 	for _, o := range batch {
 		if !o.state.CompareAndSwap(opQueued, opStarted) {
 			continue // its caller gave up: it never runs
 		}
 		live = append(live, o)
 		if err = o.run(w); err != nil {
+			opFailed = true
 			break
 		}
-	}
-	if err == nil {
-		err = w.expireCards()
 	}
 	if err == nil {
 		if _, err = w.exec(w.commit); err == nil {
@@ -301,16 +299,17 @@ func (q *writer) runBatch(batch []*op) {
 			for _, o := range live {
 				o.done <- nil
 			}
+			q.expireCards()
 			return
 		}
 	}
 	w.exec(w.rollbk) // after a failed COMMIT SQLite may have rolled back already
-	if len(live) == 1 {
-		live[0].done <- err
-		return
-	}
-	for _, o := range live {
-		o.done <- q.alone(o)
+	if len(live) == 1 && opFailed {
+		live[0].done <- err // its own failure: running it again alone would fail again
+	} else {
+		for _, o := range live {
+			o.done <- q.alone(o)
+		}
 	}
 	// The ops after the failing one, never started, are run alone too.
 	for _, o := range batch {
@@ -365,16 +364,29 @@ func (q *writer) alone(o *op) error {
 // ReserveCard was given: no count would count them again. (A count is
 // judged by its time, not by being deleted, so this only keeps the table
 // small.)
-func (w *writeConn) expireCards() error {
+//
+// It runs after a batch has committed, in a transaction of its own, so
+// that its failure is no op's: a count that stays is still judged by its
+// time, and the next batch tries again.
+func (q *writer) expireCards() {
 	const every = 60e9 // a minute, in ns
+	w := q.w
 	if w.latest-w.expired < every {
-		return nil
+		return
+	}
+	if _, err := w.exec(w.begin); err != nil {
+		return
 	}
 	if _, err := w.exec(w.cardOld, w.latest-int64(Window)); err != nil {
-		return fmt.Errorf("expire card counts: %w", err)
+		w.exec(w.rollbk)
+		return
 	}
+	if _, err := w.exec(w.commit); err != nil {
+		w.exec(w.rollbk)
+		return
+	}
+	q.committed()
 	w.expired = w.latest
-	return nil
 }
 
 // walLimit is the WAL's size, in pages, past which the writer checkpoints

@@ -145,6 +145,47 @@ func TestGroupCommitFailureIsOwn(t *testing.T) {
 	}
 }
 
+// When the first op of a batch fails, it alone hears its error, and the
+// ops queued behind it in the batch still run (each alone) and return.
+func TestGroupCommitFirstOpFails(t *testing.T) {
+	ctx := context.Background()
+	s := openTest(t, t.TempDir())
+	release := hold(t, s)
+	boom := errors.New("boom")
+	const n = 4
+	errs := make([]error, n)
+	done := make(chan int, n)
+	for i := range n {
+		go func() {
+			if i == 0 {
+				errs[i] = s.writes.do(ctx, func(*writeConn) error { return boom })
+			} else {
+				errs[i] = s.Record(ctx, key(i), answer(i))
+			}
+			done <- i
+		}()
+		waitQueued(t, s, i+1) // in this order
+	}
+	release()
+	for range n {
+		select {
+		case <-done:
+		case <-time.After(30 * time.Second): // a guard against a hang, not a measurement
+			t.Fatal("an op queued behind the failing one never returned")
+		}
+	}
+	for i, err := range errs {
+		if (i == 0) != errors.Is(err, boom) {
+			t.Errorf("op %d: %v", i, err)
+		}
+		if i > 0 {
+			if _, ok, err := s.Lookup(ctx, key(i), epA, time.Time{}); err != nil || !ok {
+				t.Errorf("answer %d not remembered (%v)", i, err)
+			}
+		}
+	}
+}
+
 // A write whose caller's context ends while it waits in the queue is
 // never made, and its caller hears the context's error.
 func TestWriteGivenUpIsNotMade(t *testing.T) {
@@ -265,5 +306,41 @@ func TestCheckpointDue(t *testing.T) {
 		if got := checkpointDue(c.n, c.copied, c.seen); got != c.want {
 			t.Errorf("checkpointDue(%d, %d, %d) = %t, want %t", c.n, c.copied, c.seen, got, c.want)
 		}
+	}
+}
+
+// Card counts that have left the 24-hour window are deleted, after a
+// batch, once a minute of the guard's clock: the table does not grow with
+// every call ever made.
+func TestOldCardCountsDeleted(t *testing.T) {
+	ctx := context.Background()
+	s := openTest(t, t.TempDir())
+	t0 := time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)
+	for i := range 5 {
+		if _, err := s.ReserveCard(ctx, key(i), t0, 3); err != nil {
+			t.Fatal(err)
+		}
+	}
+	count := func() int {
+		var n int
+		if err := s.db.QueryRowContext(ctx, "SELECT count(*) FROM cards").Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	if n := count(); n != 5 {
+		t.Fatalf("%d card counts, want 5", n)
+	}
+	later := t0.Add(Window + 2*time.Minute)
+	if _, err := s.ReserveCard(ctx, key(9), later, 3); err != nil {
+		t.Fatal(err)
+	}
+	// The deletion follows the batch that saw the later time; the next
+	// op of the writer comes after it.
+	if _, err := s.ReserveCard(ctx, key(10), later, 3); err != nil {
+		t.Fatal(err)
+	}
+	if n := count(); n != 2 {
+		t.Errorf("%d card counts after the window passed, want the 2 new ones", n)
 	}
 }
