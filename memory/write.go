@@ -108,7 +108,7 @@ func openWriter(ctx context.Context, db *sql.DB) (*writeConn, error) {
 	// its transactions.
 	// And no checkpoint on the write path (checkpoints): it would make the
 	// ops waiting for the writer wait for the copy into the database file
-	// and its fsync; past walLimit pages the writer checkpoints anyway.
+	// and its fsync; past walLimit pages the writer tries one itself.
 	for _, pragma := range []string{"PRAGMA cache_size = -16384", "PRAGMA wal_autocheckpoint = " + strconv.Itoa(walLimit)} {
 		if _, err := conn.ExecContext(ctx, pragma); err != nil {
 			conn.Close()
@@ -431,7 +431,9 @@ func checkpoints(db *sql.DB, frames *atomic.Int64, stop <-chan struct{}, done ch
 			}
 			// A checkpoint that fails (another process holds the
 			// checkpoint lock, a reader needs the frames) is tried again
-			// at the next look; the writer's own limit bounds the WAL.
+			// at the next look. Past walLimit pages the writer tries one
+			// itself; a reader in another process that holds old frames can
+			// still keep the WAL growing until it lets go.
 			if checkpoint(db) {
 				copied = n
 			}

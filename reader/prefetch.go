@@ -3,6 +3,7 @@ package reader
 import (
 	"errors"
 	"fmt"
+	"runtime"
 	"sync"
 
 	"github.com/bankcard4e/bankcard4e/batch"
@@ -209,13 +210,24 @@ type appender interface {
 // refused with a message instead of the process crashing.
 var errInternal = errors.New("the file could not be read (an internal error of the reader: please report it with a copy of the file's structure, never its data)")
 
+// panicError is errInternal for the panic value v. Only a runtime error's
+// text is kept (an index out of range says numbers, never a cell); any
+// other value, which a library may have built from the file's contents, is
+// named by its type alone.
+func panicError(v any) error {
+	if re, ok := v.(runtime.Error); ok {
+		return fmt.Errorf("%w: %s", errInternal, re.Error())
+	}
+	return fmt.Errorf("%w: a panic of type %T", errInternal, v)
+}
+
 // safeNext is t.next with a panic turned into an error, so that a file
 // built to break the parser stops the run with a message, before any call,
 // rather than killing it.
 func safeNext(t table) (cells []string, line int, err error) {
 	defer func() {
 		if v := recover(); v != nil {
-			cells, line, err = nil, 0, fmt.Errorf("%w: %v", errInternal, v)
+			cells, line, err = nil, 0, panicError(v)
 		}
 	}()
 	return t.next()
@@ -227,7 +239,7 @@ func safeAppend(t appender, dst []string) (cells []string, line int, err error) 
 	from := len(dst)
 	defer func() {
 		if v := recover(); v != nil {
-			cells, line, err = dst[:from], 0, fmt.Errorf("%w: %v", errInternal, v)
+			cells, line, err = dst[:from], 0, panicError(v)
 		}
 	}()
 	return t.appendNext(dst)

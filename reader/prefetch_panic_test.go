@@ -2,7 +2,9 @@ package reader
 
 import (
 	"errors"
+	"fmt"
 	"io"
+	"strings"
 	"testing"
 )
 
@@ -19,7 +21,28 @@ func (p *panicTable) next() ([]string, int, error) {
 	return []string{"a"}, p.n, nil
 }
 func (p *panicTable) numeric(int) bool { return false }
-func (p *panicTable) close() error     { return nil }
+
+// A panic whose value holds file text (as a library's may) is reported by
+// its type, never its text; a runtime error keeps its numbers.
+func TestPanicErrorKeepsNoCellText(t *testing.T) {
+	const cell = "110101199003076631"
+	if err := panicError("bad cell " + cell); !errors.Is(err, errInternal) || strings.Contains(err.Error(), cell) {
+		t.Errorf("panicError(string) = %q", err)
+	}
+	if err := panicError(fmt.Errorf("parse %q", cell)); strings.Contains(err.Error(), cell) {
+		t.Errorf("panicError(error) = %q", err)
+	}
+	var rerr error
+	func() {
+		defer func() { rerr = panicError(recover()) }()
+		var cells []string
+		_ = cells[3]
+	}()
+	if !strings.Contains(rerr.Error(), "index out of range") {
+		t.Errorf("panicError(runtime error) = %q, want its text", rerr)
+	}
+}
+func (p *panicTable) close() error { return nil }
 
 // A panic while parsing ahead ends the read with an error, not the process.
 func TestPrefetchRecoversPanic(t *testing.T) {
